@@ -1,0 +1,1 @@
+"""One package per routine; each owns its URLs, forms, queries and templates."""

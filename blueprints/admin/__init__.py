@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", cli_group="users")
+
+from . import cli  # noqa: E402,F401

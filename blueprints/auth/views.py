@@ -1,0 +1,70 @@
+from urllib.parse import urlsplit
+
+from flask import redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from models import db
+from web.access import ALL_ROLES, allow, public
+from web.formatting import norwegian_datetime
+from web.sessions import end_session, record_attempt, start_session, throttled_until
+
+from . import bp
+from .forms import LoginForm
+from .services import audit_login, check_credentials
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site; anything else goes to the start page."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/logg-inn", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        until = throttled_until(username, request.remote_addr)
+        if until:
+            error = (
+                "For mange mislykkede innlogginger. Av sikkerhetshensyn må du vente 15 minutter: "
+                f"du kan prøve igjen etter {norwegian_datetime(until)}."
+            )
+        else:
+            user = check_credentials(username, form.password.data)
+            if user is None:
+                error = "Feil brukernavn eller passord."
+            elif user.blocked:
+                error = "Kontoen er sperret. Kontakt Medlemsregisteret."
+            elif user.declaration_date is None:
+                error = "Kontoen er ikke aktivert: taushetserklæringen er ikke registrert. Kontakt Medlemsregisteret."
+            record_attempt(username, success=user is not None and error is None)
+            if error is None:
+                start_session(user)
+                audit_login(user)
+                db.session.commit()
+                return redirect(_safe_next(request.args.get("next")), 303)
+            db.session.commit()  # the failed attempt counts even though the page answers 422
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logg-ut", methods=["POST"])
+@allow(*ALL_ROLES)
+def logout():
+    end_session()
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/sprak", methods=["POST"])
+@public
+def language():
+    lang = request.form.get("lang")
+    if lang in ("nb", "en"):
+        session["lang"] = lang
+    return redirect(_safe_next(request.form.get("next")), 303)

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("members", __name__, url_prefix="/medlemmer", cli_group="members")
+
+from . import cli, views  # noqa: E402,F401

@@ -1,0 +1,2 @@
+"""`flask members ...` commands."""
+from . import bp  # noqa: F401

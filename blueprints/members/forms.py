@@ -1,0 +1,79 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
+
+from models.codes import MEMBERSHIP_TYPES
+from rules.idnumbers import InvalidNumber, parse_national_id
+
+STATUS_CHOICES = [("active", _l("Aktive")), ("former", _l("Tidligere")), ("all", _l("Alle"))]
+
+
+class SearchForm(FlaskForm):
+    """Read from the query string (GET), so every search can be bookmarked and shared."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Navn, medlemsnummer eller fødselsnummer"))
+    employer = StringField(_l("Arbeidsgiver (navn eller org.nr.)"))
+    branch = SelectField(_l("Fagforening"), choices=[], validate_choice=False)
+    dues_code = SelectField(_l("Kontingentkode"), choices=[], validate_choice=False)
+    type = SelectField(
+        _l("Medlemstype"), choices=[("", _l("Alle"))] + list(MEMBERSHIP_TYPES.items()), validate_choice=False
+    )
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, default="active", validate_choice=False)
+    return_mail = BooleanField(_l("Bare returpost"))
+    sort = HiddenField(default="name")
+    dir = HiddenField(default="asc")
+    page = IntegerField(default=1, validators=[Optional()])
+
+
+def valid_national_id(form, field):
+    try:
+        field.data = parse_national_id(field.data).number
+    except InvalidNumber as error:
+        raise ValidationError(str(error)) from error
+
+
+class PersonForm(FlaskForm):
+    version = HiddenField()
+    first_name = StringField(
+        _l("Fornavn"),
+        validators=[InputRequired("Fornavn må fylles ut."), Length(max=100, message="Høyst 100 tegn.")],
+        filters=[lambda v: v.strip() if v else v],
+    )
+    last_name = StringField(
+        _l("Etternavn"),
+        validators=[InputRequired("Etternavn må fylles ut."), Length(max=100, message="Høyst 100 tegn.")],
+        filters=[lambda v: v.strip() if v else v],
+    )
+    national_id = StringField(_l("Fødselsnummer"), validators=[valid_national_id])
+    address = StringField(_l("Adresse"), validators=[Length(max=200, message="Høyst 200 tegn.")])
+    postal_code = StringField(
+        _l("Postnummer"),
+        validators=[Optional(), Regexp(r"^\d{4}$", message="Postnummeret skal være fire siffer.")],
+        filters=[lambda v: v.strip() if v else v],
+    )
+    city = StringField(_l("Poststed"), validators=[Length(max=100, message="Høyst 100 tegn.")])
+    phone = StringField(
+        _l("Telefon"),
+        validators=[Optional(), Regexp(r"^\+?[\d ]{8,15}$", message="Telefonnummeret skal være 8 til 15 siffer.")],
+    )
+    email = StringField(
+        _l("E-post"),
+        validators=[Optional(), Email("E-postadressen er ikke gyldig.", check_deliverability=False)],
+        filters=[lambda v: v.strip() if v else v],
+    )
+    return_mail = BooleanField(_l("Returpost (posten kom i retur)"))
+
+    def validate_city(self, field):
+        if self.postal_code.data and not (field.data or "").strip():
+            raise ValidationError("Poststed må fylles ut når postnummer er oppgitt.")
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(
+        _l("Notat"),
+        validators=[InputRequired("Skriv et notat."), Length(max=4000, message="Høyst 4000 tegn.")],
+    )

@@ -1,0 +1,175 @@
+"""The reads behind the member search and card; every one passes through models.scope."""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import selectinload
+
+from models import (
+    AuditLog,
+    Branch,
+    DuesCode,
+    DuesCodePeriod,
+    Employer,
+    Employment,
+    Membership,
+    Person,
+    Workplace,
+    db,
+)
+from models.scope import branch_scope, membership_scope, person_scope
+from rules.names import name_key, prefix_upper_bound
+
+COUNT_CAP = 1000
+SORTS = {
+    "name": (Person.name_key, Membership.id),
+    "number": (Membership.member_number, Membership.id),
+    "branch": (Branch.number, Person.name_key),
+    "start": (Membership.start_date, Membership.id),
+}
+
+
+@dataclass
+class SearchResult:
+    rows: list[Membership]
+    count: int  # capped at COUNT_CAP + 1
+    page: int
+    pages: int
+
+    @property
+    def count_capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def classify_query(q: str) -> tuple[str, str]:
+    """What a free-text search means: an identity number, a member number, or a name prefix."""
+    q = " ".join((q or "").split())
+    digits = q.replace(" ", "")
+    if digits.isdigit():
+        return ("national_id", digits) if len(digits) == 11 else ("member_number", digits)
+    return ("name", q)
+
+
+def search(user, filters: dict, page: int, page_size: int) -> SearchResult:
+    stmt = (
+        sa.select(Membership)
+        .join(Membership.person)
+        .outerjoin(Membership.branch)
+        .where(membership_scope(user))
+    )
+    status = filters.get("status") or "active"
+    if status == "active":
+        stmt = stmt.where(Membership.end_date.is_(None))
+    elif status == "former":
+        stmt = stmt.where(Membership.end_date.is_not(None))
+
+    kind, value = classify_query(filters.get("q", ""))
+    if value and kind == "national_id":
+        stmt = stmt.where(Person.national_id == value)
+    elif value and kind == "member_number":
+        stmt = stmt.where(Membership.member_number == int(value))
+    elif value:
+        key = name_key(value)
+        stmt = stmt.where(Person.name_key >= key, Person.name_key < prefix_upper_bound(key))
+
+    if employer := (filters.get("employer") or "").strip():
+        condition = (
+            Employer.orgnr == employer.replace(" ", "")
+            if employer.replace(" ", "").isdigit()
+            else sa.and_(Employer.name_key >= name_key(employer),
+                         Employer.name_key < prefix_upper_bound(name_key(employer)))
+        )
+        stmt = stmt.where(
+            Membership.id.in_(
+                sa.select(Employment.membership_id)
+                .join(Employment.workplace)
+                .join(Workplace.employer)
+                .where(Employment.to_date.is_(None), condition)
+            )
+        )
+    if (branch := filters.get("branch")) and str(branch).isdigit():
+        stmt = stmt.where(Branch.number == int(branch))
+    if dues_code := filters.get("dues_code"):
+        stmt = stmt.where(
+            sa.exists().where(
+                DuesCodePeriod.membership_id == Membership.id,
+                DuesCodePeriod.to_date.is_(None),
+                DuesCodePeriod.code == dues_code,
+            )
+        )
+    if membership_type := filters.get("type"):
+        stmt = stmt.where(Membership.membership_type == membership_type)
+    if filters.get("return_mail"):
+        stmt = stmt.where(Person.return_mail.is_(True))
+
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            stmt.with_only_columns(Membership.id).order_by(None).limit(COUNT_CAP + 1).subquery()
+        )
+    )
+    columns = SORTS.get(filters.get("sort"), SORTS["name"])
+    descending = filters.get("dir") == "desc"
+    order = [c.desc() if descending else c.asc() for c in columns]
+    pages = max(1, -(-min(count, COUNT_CAP) // page_size))
+    page = min(max(page, 1), pages)
+    rows = db.session.scalars(
+        stmt.order_by(*order)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+        .options(
+            selectinload(Membership.person),
+            selectinload(Membership.branch),
+            selectinload(Membership.county),
+            selectinload(Membership.dues_codes),
+            selectinload(Membership.employments).selectinload(Employment.workplace).selectinload(
+                Workplace.employer
+            ),
+        )
+    ).all()
+    return SearchResult(rows=rows, count=count, page=page, pages=pages)
+
+
+def get_person(user, person_id: int) -> Person:
+    """The person, or 404 when there is none or it is outside the user's scope: the same answer."""
+    person = db.session.scalar(sa.select(Person).where(Person.id == person_id, person_scope(user)))
+    if person is None:
+        abort(404)
+    return person
+
+
+def memberships_of(user, person: Person) -> list[Membership]:
+    """The person's memberships the user may see, newest first, with their history loaded."""
+    return db.session.scalars(
+        sa.select(Membership)
+        .where(Membership.person_id == person.id, membership_scope(user))
+        .order_by(Membership.start_date.desc())
+        .options(
+            selectinload(Membership.branch),
+            selectinload(Membership.county),
+            selectinload(Membership.section),
+            selectinload(Membership.dues_codes).selectinload(DuesCodePeriod.dues_code),
+            selectinload(Membership.employments).selectinload(Employment.workplace).selectinload(
+                Workplace.employer
+            ),
+            selectinload(Membership.insurances),
+        )
+    ).all()
+
+
+def audit_rows(person: Person, *, changes_only: bool) -> list[AuditLog]:
+    stmt = sa.select(AuditLog).where(AuditLog.person_id == person.id)
+    if changes_only:
+        stmt = stmt.where(AuditLog.action.in_(("create", "update")))
+    return db.session.scalars(stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(500)).all()
+
+
+def branch_choices(user) -> list[tuple[str, str]]:
+    branches = db.session.execute(
+        sa.select(Branch.number, Branch.name).where(branch_scope(user)).order_by(Branch.number)
+    ).all()
+    return [("", "Alle")] + [(str(n), f"{n} {name}") for n, name in branches]
+
+
+def dues_code_choices() -> list[tuple[str, str]]:
+    codes = db.session.execute(sa.select(DuesCode.code, DuesCode.name).order_by(DuesCode.code)).all()
+    return [("", "Alle")] + [(c, f"{c} – {name}") for c, name in codes]

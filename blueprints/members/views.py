@@ -1,0 +1,124 @@
+from flask import current_app, flash, redirect, request, url_for
+from flask_login import current_user
+
+from web.access import REGISTER_ROLES, allow
+from web.pages import render_page
+
+from . import bp, queries, services
+from .forms import NoteForm, PersonForm, SearchForm
+
+TABS = {
+    "personalia": "Personalia",
+    "medlemskap": "Medlemskap",
+    "kontingentkoder": "Kontingentkoder",
+    "arbeidsforhold": "Arbeidsforhold",
+    "forsikringer": "Forsikringer",
+    "notater": "Notater",
+    "historikk": "Endringshistorikk",
+    "logg": "Innsynslogg",
+}
+CENTRAL_ONLY_TABS = {"logg"}
+
+
+def _search_form() -> SearchForm:
+    form = SearchForm(request.args)
+    form.branch.choices = queries.branch_choices(current_user)
+    form.dues_code.choices = queries.dues_code_choices()
+    return form
+
+
+@bp.route("/")
+@allow(*REGISTER_ROLES)
+def search():
+    form = _search_form()
+    filters = {name: field.data for name, field in form._fields.items()}
+    result = queries.search(current_user, filters, form.page.data or 1, current_app.config["PAGE_SIZE"])
+    return render_page(
+        "members/search.html", "members/_results.html",
+        form=form, result=result, filters=filters,
+    )
+
+
+@bp.route("/returpost")
+@allow(*REGISTER_ROLES)
+def return_mail():
+    filters = {"return_mail": True, "status": "active", "sort": request.args.get("sort", "name"),
+               "dir": request.args.get("dir", "asc")}
+    page = request.args.get("page", 1, type=int)
+    result = queries.search(current_user, filters, page, current_app.config["PAGE_SIZE"])
+    return render_page("members/return_mail.html", "members/_return_mail_rows.html",
+                       result=result, filters=filters)
+
+
+def _visible_tabs() -> dict:
+    return {k: v for k, v in TABS.items() if k not in CENTRAL_ONLY_TABS or current_user.role == "central"}
+
+
+@bp.route("/<int:person_id>")
+@allow(*REGISTER_ROLES)
+def card(person_id: int):
+    person = queries.get_person(current_user, person_id)
+    tabs = _visible_tabs()
+    tab = request.args.get("fane", "personalia")
+    if tab not in tabs:
+        tab = "personalia"
+    services.audit_card_read(person, TABS[tab])
+    context = {"person": person, "tab": tab, "tabs": tabs,
+               "memberships": queries.memberships_of(current_user, person)}
+    if tab in ("historikk", "logg"):
+        context["audit_rows"] = queries.audit_rows(person, changes_only=tab == "historikk")
+    if tab == "notater":
+        context["note_form"] = NoteForm()
+    return render_page("members/card.html", "members/_card_tab.html", **context)
+
+
+@bp.route("/<int:person_id>/endre", methods=["GET", "POST"])
+@allow(*REGISTER_ROLES)
+def edit(person_id: int):
+    person = queries.get_person(current_user, person_id)
+    form = PersonForm(obj=person if request.method == "GET" else None)
+    editable = services.EDITABLE_BY_ROLE[current_user.role]
+    if "national_id" not in editable:
+        form.national_id.validators = []  # the value is ignored below whatever the form sends
+    conflict = False
+    if form.validate_on_submit():
+        data = {name: form[name].data for name in services.PERSON_FIELDS}
+        try:
+            changes = services.update_person(current_user, person, data, int(form.version.data or 0))
+        except services.EditConflict:
+            conflict = True
+            person = queries.get_person(current_user, person_id)
+            form = PersonForm(obj=person, formdata=None)
+        except services.FieldError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            flash("Endringene er lagret." if changes else "Ingen endringer å lagre.", "success")
+            return redirect(url_for("members.card", person_id=person.id), 303)
+    if request.method == "GET" or conflict:
+        form.version.data = person.version
+    status = 409 if conflict else (422 if form.errors else 200)
+    return render_page("members/edit.html", None, status=status,
+                       person=person, form=form, editable=editable, conflict=conflict)
+
+
+@bp.route("/<int:person_id>/returpost", methods=["POST"])
+@allow(*REGISTER_ROLES)
+def toggle_return_mail(person_id: int):
+    person = queries.get_person(current_user, person_id)
+    services.set_return_mail(person, request.form.get("flagged") == "1")
+    flash("Returpost registrert." if person.return_mail else "Returpost fjernet.", "success")
+    return redirect(url_for("members.card", person_id=person.id), 303)
+
+
+@bp.route("/<int:person_id>/notater", methods=["POST"])
+@allow(*REGISTER_ROLES)
+def add_note(person_id: int):
+    person = queries.get_person(current_user, person_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        services.add_note(current_user, person, form.text.data)
+        flash("Notatet er lagret.", "success")
+        return redirect(url_for("members.card", person_id=person.id, fane="notater"), 303)
+    tabs = _visible_tabs()
+    return render_page("members/card.html", None, status=422, person=person, tab="notater", tabs=tabs,
+                       memberships=queries.memberships_of(current_user, person), note_form=form)

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("organization", __name__, url_prefix="/organisasjon", cli_group="org")
+
+from . import cli  # noqa: E402,F401

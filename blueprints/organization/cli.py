@@ -1,0 +1,2 @@
+"""`flask org ...` commands."""
+from . import bp  # noqa: F401

@@ -1,0 +1,42 @@
+"""Code tables: rows, not constants. Seeded by the first migration; the central registry may add codes."""
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import db
+
+
+class DuesCode(db.Model):
+    __tablename__ = "dues_codes"
+    code: Mapped[str] = mapped_column(sa.String(1), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    pays: Mapped[str] = mapped_column(sa.String(200))
+
+
+class EnrollmentCode(db.Model):
+    __tablename__ = "enrollment_codes"
+    code: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+
+class WithdrawalCode(db.Model):
+    __tablename__ = "withdrawal_codes"
+    code: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+
+MEMBERSHIP_TYPES = {
+    "main": "Hovedmedlem",
+    "student": "Student",
+    "pupil": "Elev",
+    "secondary": "Bimedlem",
+}
+COUNTY_ATTACHED_TYPES = {"student", "pupil"}
+
+INSURANCE_KINDS = {
+    "home": "Hjemforsikring",
+    "benefit_fund": "Stønadskassa",
+    "education_fund": "Utdanningsfond (OUO)",
+    "group": "Gruppeliv",
+}
+
+PAYMENT_METHODS = {"deduction": "Trekk hos arbeidsgiver", "invoice": "Faktura til medlemmet"}

@@ -1,0 +1,91 @@
+"""Personal accounts with a role and scopes, their server-side sessions and the login attempts."""
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import db, utcnow
+
+ROLES = {
+    "branch": "Fagforening",
+    "county": "Fylkeskrets",
+    "central": "Medlemsregisteret",
+    "employer": "Arbeidsgiver",
+}
+# Which kinds of scope each role may hold; central holds the whole union and needs none.
+SCOPE_KINDS = {"branch": {"branch"}, "county": {"county"}, "central": set(), "employer": {"employer", "workplace"}}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('branch', 'county', 'central', 'employer')", name="role"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    full_name: Mapped[str | None] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(10))
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    declaration_date: Mapped[date | None]
+    blocked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    scopes: Mapped[list["UserScope"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def can_log_in(self) -> bool:
+        return self.declaration_date is not None and not self.blocked
+
+    @property
+    def role_name(self) -> str:
+        return ROLES[self.role]
+
+    def scope_ids(self, kind: str) -> list[int]:
+        return [s.ref_id for s in self.scopes if s.kind == kind]
+
+
+class UserScope(db.Model):
+    """What a user may see: a branch, a county, an employer or a workplace (by id)."""
+
+    __tablename__ = "user_scopes"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "kind", "ref_id"),
+        sa.CheckConstraint("kind IN ('branch', 'county', 'employer', 'workplace')", name="kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    ref_id: Mapped[int]
+
+    user: Mapped[User] = relationship(back_populates="scopes")
+
+
+class UserSession(db.Model):
+    """A login. The cookie carries only its random id; logging out or idling ends it here."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(db.Model):
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        sa.Index("ix_login_attempts_username_at", "username", "at"),
+        sa.Index("ix_login_attempts_addr_at", "remote_addr", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    username: Mapped[str] = mapped_column(sa.String(100))
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
+    success: Mapped[bool]

@@ -1,0 +1,1 @@
+"""The union's rules as pure functions: no Flask, no database."""

@@ -1,0 +1,1 @@
+"""What every blueprint's views share: access declarations, page rendering, formatting, forms."""
