@@ -13,6 +13,7 @@ from flask import Flask, render_template, request, session
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from models import db
 from web import formatting
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, default_timezone="Europe/Oslo")
     formatting.register(app)
+    app.url_map.converters["int"] = BoundedIntConverter
     with app.app_context():
         _tune_engine(db.engine)
 
@@ -51,6 +53,14 @@ def create_app(config: dict | None = None) -> Flask:
     _register_request_hooks(app)
     _register_error_pages(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` matches only numbers an integer column holds; a longer one is 404, not a crash."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _default_config(app: Flask) -> dict:

@@ -29,7 +29,7 @@ def _digits(value: str, length: int, what: str) -> str:
     compact = "".join(str(value or "").split()).replace(".", "").replace("-", "")
     if not compact:
         raise InvalidNumber(f"{what} mangler.")
-    if not compact.isdigit() or len(compact) != length:
+    if not (compact.isascii() and compact.isdigit()) or len(compact) != length:
         raise InvalidNumber(f"{what} skal være {length} siffer.")
     return compact
 

@@ -11,7 +11,7 @@ def name_key(text: str) -> str:
     The same function makes the stored key and the search prefix, so a prefix search is a range
     scan on one index on every database.
     """
-    text = " ".join(text.lower().split()).translate(_AFTER_Z)
+    text = unicodedata.normalize("NFC", " ".join(text.lower().split())).translate(_AFTER_Z)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -13,7 +13,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 from app import create_app, normalize_database_url
 from models import db
 
-from .factories import PASSWORD, Factory
+from .factories import PASSWORD, TEST_ARGON2_PARAMS, Factory
 
 
 def database_url(tmp_path_factory, name: str) -> str:
@@ -46,6 +46,7 @@ def make_migrated_app(url: str, **config):
         "SECRET_KEY": "test-secret-not-for-production",
         "SQLALCHEMY_DATABASE_URI": url,
         "SESSION_COOKIE_SECURE": False,
+        "ARGON2_PARAMS": TEST_ARGON2_PARAMS,
         **config,
     })
     with app.app_context():
@@ -93,6 +94,12 @@ def session(connection):
     """The test's own session, on the same connection: what it flushes, requests see."""
     with sa.orm.Session(bind=connection, join_transaction_mode="create_savepoint") as test_session:
         yield test_session
+
+
+@pytest.fixture
+def client(app):
+    """A plain test client: pytest-flask's keeps the last request's context (and `g`) open."""
+    return app.test_client()
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ import random
 from datetime import date
 from functools import lru_cache
 
-from blueprints.auth.services import hash_password
+from argon2 import PasswordHasher
+
 from models import (
     Branch,
     BranchRate,
@@ -25,9 +26,13 @@ PASSWORD = "riktig-hest-batteri-stift"
 _counter = itertools.count(1)
 
 
+# Cheap Argon2 parameters for tests (the app under test is configured with the same).
+TEST_ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
 @lru_cache
 def password_hash() -> str:
-    return hash_password(PASSWORD)
+    return PasswordHasher(**TEST_ARGON2_PARAMS).hash(PASSWORD)
 
 
 def make_national_id(birth: date, rng: random.Random | None = None) -> str:

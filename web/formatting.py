@@ -1,8 +1,10 @@
 """How amounts, dates and numbers look to users: `1 234,50 kr`, `dd.mm.yyyy`."""
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 OSLO = ZoneInfo("Europe/Oslo")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def kroner(ore: int | None, unit: bool = True) -> str:
@@ -34,8 +36,23 @@ def percent(bp: int | None) -> str:
     """Hundredths of a percent as '1,75 %' or '80 %'."""
     if bp is None:
         return ""
-    whole, frac = divmod(bp, 100)
-    return (f"{whole},{frac:02d}".rstrip("0").rstrip(",")) + " %"
+    sign = "-" if bp < 0 else ""
+    whole, frac = divmod(abs(bp), 100)
+    return sign + f"{whole},{frac:02d}".rstrip("0").rstrip(",") + " %"
+
+
+def change_value(value) -> str:
+    """A value from the audit log's JSON as users read it: Ja/Nei, dates dd.mm.yyyy, – for nothing."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return "Ja" if value else "Nei"
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        try:
+            return norwegian_date(date.fromisoformat(value))
+        except ValueError:
+            pass  # typed text that only looks like a date
+    return str(value)
 
 
 def national_id(value: str | None) -> str:
@@ -48,3 +65,4 @@ def register(app) -> None:
     app.add_template_filter(norwegian_datetime, "datetime")
     app.add_template_filter(percent, "percent")
     app.add_template_filter(national_id, "nid")
+    app.add_template_filter(change_value, "change_value")

@@ -14,8 +14,11 @@ from .services import audit_login, check_credentials
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site; anything else goes to the start page."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only a path on this site; anything else goes to the start page.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so `/\\evil.example` would leave."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and target.isprintable() and not urlsplit(target).netloc):
         return target
     return url_for("home.index")
 

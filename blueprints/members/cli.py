@@ -1,2 +1,24 @@
 """`flask members ...` commands."""
-from . import bp  # noqa: F401
+import sys
+from pathlib import Path
+
+import click
+
+from models import db
+
+from . import bp
+from .imports import import_members
+
+
+@bp.cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the summary.")
+def import_command(file: Path, as_json: bool):
+    """Members with membership, dues code, employment and insurances from an older register's CSV file."""
+    report = import_members(file.read_bytes())
+    if report.ok:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    click.echo(report.as_json() if as_json else report.summary(), err=not (report.ok or as_json))
+    sys.exit(0 if report.ok else 1)

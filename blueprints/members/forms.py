@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from models.codes import MEMBERSHIP_TYPES
 from rules.idnumbers import InvalidNumber, parse_national_id
@@ -40,40 +40,41 @@ class PersonForm(FlaskForm):
     version = HiddenField()
     first_name = StringField(
         _l("Fornavn"),
-        validators=[InputRequired("Fornavn må fylles ut."), Length(max=100, message="Høyst 100 tegn.")],
+        validators=[DataRequired(_l("Fornavn må fylles ut.")), Length(max=100, message=_l("Høyst 100 tegn."))],
         filters=[lambda v: v.strip() if v else v],
     )
     last_name = StringField(
         _l("Etternavn"),
-        validators=[InputRequired("Etternavn må fylles ut."), Length(max=100, message="Høyst 100 tegn.")],
+        validators=[DataRequired(_l("Etternavn må fylles ut.")), Length(max=100, message=_l("Høyst 100 tegn."))],
         filters=[lambda v: v.strip() if v else v],
     )
     national_id = StringField(_l("Fødselsnummer"), validators=[valid_national_id])
-    address = StringField(_l("Adresse"), validators=[Length(max=200, message="Høyst 200 tegn.")])
+    address = StringField(_l("Adresse"), validators=[Length(max=200, message=_l("Høyst 200 tegn."))])
     postal_code = StringField(
         _l("Postnummer"),
-        validators=[Optional(), Regexp(r"^\d{4}$", message="Postnummeret skal være fire siffer.")],
+        validators=[Optional(), Regexp(r"^\d{4}$", message=_l("Postnummeret skal være fire siffer."))],
         filters=[lambda v: v.strip() if v else v],
     )
-    city = StringField(_l("Poststed"), validators=[Length(max=100, message="Høyst 100 tegn.")])
+    city = StringField(_l("Poststed"), validators=[Length(max=100, message=_l("Høyst 100 tegn."))])
     phone = StringField(
         _l("Telefon"),
-        validators=[Optional(), Regexp(r"^\+?[\d ]{8,15}$", message="Telefonnummeret skal være 8 til 15 siffer.")],
+        validators=[Optional(), Regexp(r"^\+?[\d ]{8,15}$", message=_l("Telefonnummeret skal være 8 til 15 siffer."))],
     )
     email = StringField(
         _l("E-post"),
-        validators=[Optional(), Email("E-postadressen er ikke gyldig.", check_deliverability=False)],
+        validators=[Optional(), Email(_l("E-postadressen er ikke gyldig."), check_deliverability=False)],
         filters=[lambda v: v.strip() if v else v],
     )
     return_mail = BooleanField(_l("Returpost (posten kom i retur)"))
 
     def validate_city(self, field):
         if self.postal_code.data and not (field.data or "").strip():
-            raise ValidationError("Poststed må fylles ut når postnummer er oppgitt.")
+            raise ValidationError(_l("Poststed må fylles ut når postnummer er oppgitt."))
 
 
 class NoteForm(FlaskForm):
     text = TextAreaField(
         _l("Notat"),
-        validators=[InputRequired("Skriv et notat."), Length(max=4000, message="Høyst 4000 tegn.")],
+        validators=[DataRequired(_l("Skriv et notat.")), Length(max=4000, message=_l("Høyst 4000 tegn."))],
+        filters=[lambda v: v.strip() if v else v],
     )

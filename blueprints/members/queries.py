@@ -41,6 +41,17 @@ class SearchResult:
         return self.count > COUNT_CAP
 
 
+MAX_NUMBER = 2**31 - 1  # the largest number an integer column holds on every database
+
+
+def number_equals(column, text) -> sa.ColumnElement[bool]:
+    """`column` equals the number typed; false when the text is no number an integer column holds."""
+    text = str(text or "").strip()
+    if text.isascii() and text.isdigit() and int(text) <= MAX_NUMBER:
+        return column == int(text)
+    return sa.false()
+
+
 def classify_query(q: str) -> tuple[str, str]:
     """What a free-text search means: an identity number, a member number, or a name prefix."""
     q = " ".join((q or "").split())
@@ -67,7 +78,7 @@ def search(user, filters: dict, page: int, page_size: int) -> SearchResult:
     if value and kind == "national_id":
         stmt = stmt.where(Person.national_id == value)
     elif value and kind == "member_number":
-        stmt = stmt.where(Membership.member_number == int(value))
+        stmt = stmt.where(number_equals(Membership.member_number, value))
     elif value:
         key = name_key(value)
         stmt = stmt.where(Person.name_key >= key, Person.name_key < prefix_upper_bound(key))
@@ -87,8 +98,8 @@ def search(user, filters: dict, page: int, page_size: int) -> SearchResult:
                 .where(Employment.to_date.is_(None), condition)
             )
         )
-    if (branch := filters.get("branch")) and str(branch).isdigit():
-        stmt = stmt.where(Branch.number == int(branch))
+    if filters.get("branch"):
+        stmt = stmt.where(number_equals(Branch.number, filters["branch"]))
     if dues_code := filters.get("dues_code"):
         stmt = stmt.where(
             sa.exists().where(

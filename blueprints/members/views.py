@@ -67,6 +67,7 @@ def card(person_id: int):
                "memberships": queries.memberships_of(current_user, person)}
     if tab in ("historikk", "logg"):
         context["audit_rows"] = queries.audit_rows(person, changes_only=tab == "historikk")
+        context["field_names"] = services.FIELD_NAMES
     if tab == "notater":
         context["note_form"] = NoteForm()
     return render_page("members/card.html", "members/_card_tab.html", **context)
@@ -84,7 +85,8 @@ def edit(person_id: int):
     if form.validate_on_submit():
         data = {name: form[name].data for name in services.PERSON_FIELDS}
         try:
-            changes = services.update_person(current_user, person, data, int(form.version.data or 0))
+            version = request.form.get("version", 0, type=int)  # garbled counts as stale
+            changes = services.update_person(current_user, person, data, version)
         except services.EditConflict:
             conflict = True
             person = queries.get_person(current_user, person_id)
