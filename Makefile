@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
+	$(BIN)/pybabel compile -d translations >/dev/null
 
 run: export REGISTER_ENV = development
 run: setup

@@ -24,11 +24,16 @@ class WithdrawalCode(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
 
 
+def N_(text: str) -> str:
+    """Marks a label for the translation catalog; it is translated where it is shown (`_()`)."""
+    return text
+
+
 MEMBERSHIP_TYPES = {
-    "main": "Hovedmedlem",
-    "student": "Student",
-    "pupil": "Elev",
-    "secondary": "Bimedlem",
+    "main": N_("Hovedmedlem"),
+    "student": N_("Student"),
+    "pupil": N_("Elev"),
+    "secondary": N_("Bimedlem"),
 }
 COUNTY_ATTACHED_TYPES = {"student", "pupil"}
 

@@ -6,12 +6,13 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
+from .codes import N_
 
 ROLES = {
-    "branch": "Fagforening",
-    "county": "Fylkeskrets",
-    "central": "Medlemsregisteret",
-    "employer": "Arbeidsgiver",
+    "branch": N_("Fagforening"),
+    "county": N_("Fylkeskrets"),
+    "central": N_("Medlemsregisteret"),
+    "employer": N_("Arbeidsgiver"),
 }
 # Which kinds of scope each role may hold; central holds the whole union and needs none.
 SCOPE_KINDS = {"branch": {"branch"}, "county": {"county"}, "central": set(), "employer": {"employer", "workplace"}}

@@ -1,12 +1,20 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from models.codes import MEMBERSHIP_TYPES
 from rules.idnumbers import InvalidNumber, parse_national_id
 
-STATUS_CHOICES = [("active", _l("Aktive")), ("former", _l("Tidligere")), ("all", _l("Alle"))]
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices, with "Alle" (no filter) first."""
+    return [SelectChoice("", _l("Alle"))] + [SelectChoice(value, label) for value, label in pairs]
+
+
+STATUS_CHOICES = [SelectChoice("active", _l("Aktive")), SelectChoice("former", _l("Tidligere")),
+                  SelectChoice("all", _l("Alle"))]
 
 
 class SearchForm(FlaskForm):
@@ -20,7 +28,7 @@ class SearchForm(FlaskForm):
     branch = SelectField(_l("Fagforening"), choices=[], validate_choice=False)
     dues_code = SelectField(_l("Kontingentkode"), choices=[], validate_choice=False)
     type = SelectField(
-        _l("Medlemstype"), choices=[("", _l("Alle"))] + list(MEMBERSHIP_TYPES.items()), validate_choice=False
+        _l("Medlemstype"), choices=choices((k, _l(v)) for k, v in MEMBERSHIP_TYPES.items()), validate_choice=False
     )
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, default="active", validate_choice=False)
     return_mail = BooleanField(_l("Bare returpost"))

@@ -178,9 +178,9 @@ def branch_choices(user) -> list[tuple[str, str]]:
     branches = db.session.execute(
         sa.select(Branch.number, Branch.name).where(branch_scope(user)).order_by(Branch.number)
     ).all()
-    return [("", "Alle")] + [(str(n), f"{n} {name}") for n, name in branches]
+    return [(str(n), f"{n} {name}") for n, name in branches]
 
 
 def dues_code_choices() -> list[tuple[str, str]]:
     codes = db.session.execute(sa.select(DuesCode.code, DuesCode.name).order_by(DuesCode.code)).all()
-    return [("", "Alle")] + [(c, f"{c} – {name}") for c, name in codes]
+    return [(c, f"{c} – {name}") for c, name in codes]

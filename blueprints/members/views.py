@@ -1,29 +1,30 @@
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
+from models.codes import N_
 from web.access import REGISTER_ROLES, allow
 from web.pages import render_page
 
 from . import bp, queries, services
-from .forms import NoteForm, PersonForm, SearchForm
+from .forms import NoteForm, PersonForm, SearchForm, choices
 
 TABS = {
-    "personalia": "Personalia",
-    "medlemskap": "Medlemskap",
-    "kontingentkoder": "Kontingentkoder",
-    "arbeidsforhold": "Arbeidsforhold",
-    "forsikringer": "Forsikringer",
-    "notater": "Notater",
-    "historikk": "Endringshistorikk",
-    "logg": "Innsynslogg",
+    "personalia": N_("Personalia"),
+    "medlemskap": N_("Medlemskap"),
+    "kontingentkoder": N_("Kontingentkoder"),
+    "arbeidsforhold": N_("Arbeidsforhold"),
+    "forsikringer": N_("Forsikringer"),
+    "notater": N_("Notater"),
+    "historikk": N_("Endringshistorikk"),
+    "logg": N_("Innsynslogg"),
 }
 CENTRAL_ONLY_TABS = {"logg"}
 
 
 def _search_form() -> SearchForm:
     form = SearchForm(request.args)
-    form.branch.choices = queries.branch_choices(current_user)
-    form.dues_code.choices = queries.dues_code_choices()
+    form.branch.choices = choices(queries.branch_choices(current_user))
+    form.dues_code.choices = choices(queries.dues_code_choices())
     return form
 
 
@@ -98,6 +99,8 @@ def edit(person_id: int):
             return redirect(url_for("members.card", person_id=person.id), 303)
     if request.method == "GET" or conflict:
         form.version.data = person.version
+    if "national_id" not in editable:
+        form.national_id.data = person.national_id  # shown disabled, never taken from the form
     status = 409 if conflict else (422 if form.errors else 200)
     return render_page("members/edit.html", None, status=status,
                        person=person, form=form, editable=editable, conflict=conflict)
