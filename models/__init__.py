@@ -2,13 +2,14 @@
 from .audit import AuditLog, record
 from .base import db, utcnow
 from .codes import DuesCode, EnrollmentCode, WithdrawalCode
+from .dues import DuesRate
 from .membership import DuesCodePeriod, Employment, InsurancePeriod, Membership
 from .organization import Branch, BranchRate, County, Employer, Section, Workplace
 from .person import Person, PersonNote
 from .user import LoginAttempt, User, UserScope, UserSession
 
 __all__ = [
-    "AuditLog", "Branch", "BranchRate", "County", "DuesCode", "DuesCodePeriod", "Employer",
+    "AuditLog", "Branch", "DuesRate", "BranchRate", "County", "DuesCode", "DuesCodePeriod", "Employer",
     "Employment", "EnrollmentCode", "InsurancePeriod", "LoginAttempt", "Membership", "Person",
     "PersonNote", "Section", "User", "UserScope", "UserSession", "WithdrawalCode", "Workplace",
     "db", "record", "utcnow",

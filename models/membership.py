@@ -30,6 +30,8 @@ class Membership(db.Model):
     member_number: Mapped[int] = mapped_column(index=True)
     membership_type: Mapped[str] = mapped_column(sa.String(10))
     apprentice: Mapped[bool] = mapped_column(default=False)
+    # A pupil or apprentice who chose to pay the half-year fee to hold the insurances.
+    pays_insurance_fee: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branches.id"))
     county_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counties.id"))
     section_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sections.id"))

@@ -30,7 +30,7 @@ def test_the_database_connection_is_tuned(connection):
 
 
 def test_foreign_keys_are_enforced(connection):
-    with connection.begin_nested(), pytest.raises(sa.exc.IntegrityError):
+    with pytest.raises(sa.exc.IntegrityError), connection.begin_nested():
         connection.execute(sa.text("INSERT INTO person_notes (person_id, created_at, text) "
                                    "VALUES (999999999, CURRENT_TIMESTAMP, 'x')"))
 
