@@ -133,18 +133,21 @@ def _select_locale() -> str:
 def _register_blueprints(app: Flask) -> None:
     from blueprints.admin import bp as admin
     from blueprints.auth import bp as auth
+    from blueprints.dues import bp as dues
     from blueprints.home import bp as home
     from blueprints.members import bp as members
     from blueprints.organization import bp as organization
 
-    for blueprint in (auth, home, members, organization, admin):
+    for blueprint in (auth, home, members, dues, organization, admin):
         app.register_blueprint(blueprint)
 
 
 def _register_commands(app: Flask) -> None:
+    from blueprints.dues.cli import kid_group
     from demo import demo_command
 
     app.cli.add_command(demo_command)
+    app.cli.add_command(kid_group)
 
 
 def _register_request_hooks(app: Flask) -> None:

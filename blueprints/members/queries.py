@@ -1,5 +1,6 @@
 """The reads behind the member search and card; every one passes through models.scope."""
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort
@@ -8,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from models import (
     AuditLog,
     Branch,
+    BranchRate,
     DuesCode,
     DuesCodePeriod,
     Employer,
@@ -17,7 +19,9 @@ from models import (
     Workplace,
     db,
 )
+from models.dues import dues_on, rate_history
 from models.scope import branch_scope, membership_scope, person_scope
+from rules.dues import Dues, DuesError
 from rules.names import name_key, prefix_upper_bound
 
 COUNT_CAP = 1000
@@ -184,3 +188,46 @@ def branch_choices(user) -> list[tuple[str, str]]:
 def dues_code_choices() -> list[tuple[str, str]]:
     codes = db.session.execute(sa.select(DuesCode.code, DuesCode.name).order_by(DuesCode.code)).all()
     return [(c, f"{c} – {name}") for c, name in codes]
+
+
+@dataclass
+class DuesLine:
+    from_date: date
+    code: str
+    dues: Dues | None
+    error: str | None = None
+
+
+def dues_history(membership: Membership, today: date) -> list[DuesLine]:
+    """What the membership paid from each date something changed (code, pay, rates), newest first.
+
+    A line is kept only where the amount or its reason changed."""
+    history = rate_history()
+    branch_rates = (
+        db.session.scalars(sa.select(BranchRate.valid_from).where(BranchRate.branch_id == membership.branch_id)).all()
+        if membership.branch_id else []
+    )
+    end = min(membership.end_date or today, today)
+    changes = {membership.start_date}
+    changes.update(p.from_date for p in membership.dues_codes)
+    changes.update(e.from_date for e in membership.employments)
+    changes.update(e.to_date + timedelta(days=1) for e in membership.employments if e.to_date)
+    changes.update(i.from_date for i in membership.insurances)
+    changes.update(r.valid_from for r in history)
+    changes.update(branch_rates)
+    first_rates = history[0].valid_from if history else end
+    lines: list[DuesLine] = []
+    for day in sorted(d for d in changes if max(membership.start_date, first_rates) <= d <= end):
+        code = membership.dues_code_on(day)
+        try:
+            line = DuesLine(day, code.code if code else "", dues_on(membership, day, history))
+        except DuesError as error:
+            line = DuesLine(day, code.code if code else "", None, str(error))
+        previous = lines[-1] if lines else None
+        if previous and previous.code == line.code and previous.error == line.error and (
+            previous.dues is None or (previous.dues.total_ore, previous.dues.explanation)
+            == (line.dues.total_ore, line.dues.explanation)
+        ):
+            continue
+        lines.append(line)
+    return lines[::-1]

@@ -1,3 +1,5 @@
+from datetime import date
+
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -12,6 +14,7 @@ TABS = {
     "personalia": N_("Personalia"),
     "medlemskap": N_("Medlemskap"),
     "kontingentkoder": N_("Kontingentkoder"),
+    "kontingent": N_("Kontingent"),
     "arbeidsforhold": N_("Arbeidsforhold"),
     "forsikringer": N_("Forsikringer"),
     "notater": N_("Notater"),
@@ -71,6 +74,8 @@ def card(person_id: int):
         context["field_names"] = services.FIELD_NAMES
     if tab == "notater":
         context["note_form"] = NoteForm()
+    if tab == "kontingent":
+        context["dues_histories"] = [(m, queries.dues_history(m, date.today())) for m in context["memberships"]]
     return render_page("members/card.html", "members/_card_tab.html", **context)
 
 
