@@ -1,6 +1,4 @@
 """Deny by default: every endpoint declares the roles that may call it, or it is refused."""
-from functools import wraps
-
 from flask import abort, current_app, request
 from flask_login import current_user
 
@@ -41,18 +39,3 @@ def enforce_declared_access():
     if roles is None or current_user.role not in roles:
         abort(403)
     return None
-
-
-def require_roles(*roles: str):
-    """Inside a view: a part of the page or action only some of its roles may use."""
-    if current_user.role not in roles:
-        abort(403)
-
-
-def central_only(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        require_roles("central")
-        return view(*args, **kwargs)
-
-    return wrapper
