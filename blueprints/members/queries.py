@@ -10,6 +10,7 @@ from models import (
     AuditLog,
     Branch,
     BranchRate,
+    County,
     DuesCode,
     DuesCodePeriod,
     Employer,
@@ -19,6 +20,8 @@ from models import (
     Workplace,
     db,
 )
+from models.base import straight_join
+from models.codes import MEMBERSHIP_TYPES
 from models.dues import dues_on, rate_history
 from models.scope import branch_scope, membership_scope, person_scope
 from rules.dues import Dues, DuesError
@@ -35,7 +38,7 @@ SORTS = {
 
 @dataclass
 class SearchResult:
-    rows: list[Membership]
+    rows: list["MemberRow"]
     count: int  # capped at COUNT_CAP + 1
     page: int
     pages: int
@@ -66,9 +69,11 @@ def classify_query(q: str) -> tuple[str, str]:
 
 
 def search(user, filters: dict, page: int, page_size: int) -> SearchResult:
+    kind, value = classify_query(filters.get("q", ""))
+    by_name = filters.get("sort", "name") in ("name", None, "") and kind == "name"
+    persons_first = straight_join(Person, Membership, Membership.person_id == Person.id)
     stmt = (
-        sa.select(Membership)
-        .join(Membership.person)
+        (sa.select(Membership).select_from(persons_first) if by_name else sa.select(Membership).join(Membership.person))
         .outerjoin(Membership.branch)
         .where(membership_scope(user))
     )
@@ -78,7 +83,6 @@ def search(user, filters: dict, page: int, page_size: int) -> SearchResult:
     elif status == "former":
         stmt = stmt.where(Membership.end_date.is_not(None))
 
-    kind, value = classify_query(filters.get("q", ""))
     if value and kind == "national_id":
         stmt = stmt.where(Person.national_id == value)
     elif value and kind == "member_number":
@@ -127,21 +131,81 @@ def search(user, filters: dict, page: int, page_size: int) -> SearchResult:
     order = [c.desc() if descending else c.asc() for c in columns]
     pages = max(1, -(-min(count, COUNT_CAP) // page_size))
     page = min(max(page, 1), pages)
-    rows = db.session.scalars(
-        stmt.order_by(*order)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-        .options(
-            selectinload(Membership.person),
-            selectinload(Membership.branch),
-            selectinload(Membership.county),
-            selectinload(Membership.dues_codes),
-            selectinload(Membership.employments).selectinload(Employment.workplace).selectinload(
-                Workplace.employer
-            ),
-        )
+    page_ids = db.session.scalars(
+        stmt.with_only_columns(Membership.id).order_by(*order).limit(page_size).offset((page - 1) * page_size)
     ).all()
-    return SearchResult(rows=rows, count=count, page=page, pages=pages)
+    return SearchResult(rows=member_rows(page_ids), count=count, page=page, pages=pages)
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One line of a member list: just what the list shows, read in one query."""
+
+    membership_id: int
+    person_id: int
+    member_number: int
+    membership_type: str
+    start_date: date
+    end_date: date | None
+    first_name: str
+    last_name: str
+    birth_date: date | None
+    return_mail: bool
+    return_mail_since: date | None
+    address: str | None
+    postal_code: str | None
+    city: str | None
+    unit_number: int
+    unit_name: str
+    dues_code: str | None
+    employers: str | None
+
+    @property
+    def sort_name(self) -> str:
+        return f"{self.last_name}, {self.first_name}"
+
+    @property
+    def unit(self) -> str:
+        return f"{self.unit_number} {self.unit_name}"
+
+    @property
+    def type_name(self) -> str:
+        return MEMBERSHIP_TYPES[self.membership_type]
+
+
+def member_rows(membership_ids: list[int]) -> list[MemberRow]:
+    """The list lines of these memberships, in the order given."""
+    if not membership_ids:
+        return []
+    current_code = (
+        sa.select(DuesCodePeriod.code)
+        .where(DuesCodePeriod.membership_id == Membership.id, DuesCodePeriod.to_date.is_(None))
+        .limit(1)
+        .scalar_subquery()
+    )
+    employers = (
+        sa.select(sa.func.aggregate_strings(Employer.name, ", "))
+        .select_from(Employment)
+        .join(Employment.workplace)
+        .join(Workplace.employer)
+        .where(Employment.membership_id == Membership.id, Employment.to_date.is_(None))
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(
+            Membership.id, Membership.person_id, Membership.member_number, Membership.membership_type,
+            Membership.start_date, Membership.end_date, Person.first_name, Person.last_name, Person.birth_date,
+            Person.return_mail, Person.return_mail_since, Person.address, Person.postal_code, Person.city,
+            sa.func.coalesce(Branch.number, County.number), sa.func.coalesce(Branch.name, County.name),
+            current_code, employers,
+        )
+        .join(Membership.person)
+        .outerjoin(Membership.branch)
+        .outerjoin(Membership.county)
+        .where(Membership.id.in_(membership_ids))
+    )
+    by_id = {row[0]: MemberRow(*row) for row in db.session.execute(stmt)}
+    return [by_id[i] for i in membership_ids]
 
 
 def get_person(user, person_id: int) -> Person:
