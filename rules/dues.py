@@ -11,8 +11,9 @@ half-yearly fees the share rounded half up to the øre (250 kr a half-year → 4
 `Dues.yearly_ore` is exact for everyone.
 """
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
+from functools import lru_cache
 
 from .money import format_kroner, format_percent, format_whole_kroner, percent_of, round_half_up
 
@@ -43,6 +44,32 @@ FIXED_PART_NAMES = {
     "education_fund": "utdanningsfond",
 }
 BILLING_TEXT = {"deduction": "trekk hos arbeidsgiver", "invoice": "faktura", "state": "trukket av NAV"}
+
+
+def _quick_frozen(cls):
+    """`@dataclass(frozen=True)` with an __init__ that fills the instance's __dict__ in one step.
+
+    The __init__ that dataclasses writes for a frozen class calls object.__setattr__ once per field,
+    which made building MemberFacts and Dues cost more than the rules themselves when the dues of
+    every member are computed at once. Fields, defaults, equality, hash and immutability are the
+    dataclass's own; only the fields' own defaults are supported (no default_factory)."""
+    cls = dataclass(frozen=True)(cls)
+    params, items, defaults = [], [], {}
+    for f in fields(cls):
+        if f.default_factory is not MISSING or not f.init:
+            raise TypeError(f"{cls.__name__}.{f.name}: only plain fields and defaults are supported")
+        if f.default is MISSING:
+            params.append(f.name)
+        else:
+            defaults[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        items.append(f"{f.name!r}: {f.name}")
+    source = f"def __init__(self, {', '.join(params)}):\n    self.__dict__.update({{{', '.join(items)}}})\n"
+    exec(source, defaults)  # noqa: S102 (the same technique dataclasses itself uses)
+    init = defaults["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init
+    return cls
 
 
 class DuesError(ValueError):
@@ -158,6 +185,15 @@ def check_branch_rate(rate_bp: int, rates: Rates) -> int:
     return rate_bp
 
 
+@lru_cache(maxsize=1024)
+def _working_parts(rates: Rates, rate_bp: int, home_reserved: bool, secondary: bool):
+    """(cap, fixed parts, fixed total) of a working member: the same for everyone with the same rates,
+    branch rate and reservation, so computed once. Refuses a branch rate below the minimum."""
+    check_branch_rate(rate_bp, rates)
+    parts = () if secondary else rates.fixed_parts(home_reserved)
+    return cap(rates.step50_ore, rate_bp), parts, sum(ore for _, ore in parts)
+
+
 def percentage_part(pay_ore: int, rate_bp: int) -> int:
     """rate_bp of pay_ore, rounded half up to the øre."""
     return percent_of(pay_ore, rate_bp)
@@ -169,7 +205,7 @@ def cap(step50_ore: int, rate_bp: int) -> int:
     return round_half_up(step50_ore * rate_bp, 10_000 * 100) * 100
 
 
-@dataclass(frozen=True)
+@_quick_frozen
 class Dues:
     """What one member pays for one billing period, and why.
 
@@ -216,21 +252,19 @@ def working_dues(
 
     A percentage part exactly at the cap is not called capped: nothing was cut.
     """
-    return _working(pay_ore, branch_rate_bp, rates, home_reserved, secondary, billing, prefix="")
-
-
-def _working(pay_ore, rate_bp, rates, home_reserved, secondary, billing, prefix) -> Dues:
     check_pay(pay_ore)
-    check_branch_rate(rate_bp, rates)
+    return _working(pay_ore, branch_rate_bp, rates, home_reserved, secondary, billing, prefix=str)
+
+
+def _working(pay_ore, rate_bp, rates, home_reserved, secondary, billing, prefix: Callable[[], str]) -> Dues:
+    """The pay is checked by the caller; `prefix` writes the start of the explanation when asked."""
+    ceiling, parts, fixed = _working_parts(rates, rate_bp, home_reserved, secondary)
     raw = percentage_part(pay_ore, rate_bp)
-    ceiling = cap(rates.step50_ore, rate_bp)
-    parts = () if secondary else rates.fixed_parts(home_reserved)
-    fixed = sum(ore for _, ore in parts)
     total = min(raw, ceiling) + fixed
 
     def explain() -> str:
         rate_text = format_percent(rate_bp)
-        text = f"{prefix}{rate_text} av {format_kroner(pay_ore)} = {format_kroner(raw)}"
+        text = f"{prefix()}{rate_text} av {format_kroner(pay_ore)} = {format_kroner(raw)}"
         if raw > ceiling:
             text += f", begrenset til {format_whole_kroner(ceiling)} ({rate_text} av {format_kroner(rates.step50_ore)})"
         elif raw == ceiling:
@@ -259,7 +293,7 @@ def _working(pay_ore, rate_bp, rates, home_reserved, secondary, billing, prefix)
     )
 
 
-@dataclass(frozen=True)
+@_quick_frozen
 class MemberFacts:
     """What the dues rules need to know about one membership on one day."""
 
@@ -298,11 +332,15 @@ def _working_member(member: MemberFacts, rates: Rates, *, secondary: bool) -> Du
     if member.branch_rate_bp is None:
         raise DuesError("Medlemmet hører ikke til en fagforening med prosentsats.")
     billing = "state" if member.dues_code == "W" else member.payment
-    who = "Bimedlem" if secondary else _code_label(member.dues_code)
-    no_pay = ", ingen lønn registrert" if member.monthly_pay_ore is None else ""
+
+    def prefix() -> str:
+        who = "Bimedlem" if secondary else _code_label(member.dues_code)
+        no_pay = ", ingen lønn registrert" if member.monthly_pay_ore is None else ""
+        return f"{who}, {BILLING_TEXT[billing]}{no_pay}: "
+
     return _working(
         member.monthly_pay_ore or 0, member.branch_rate_bp, rates, member.home_reserved, secondary,
-        billing, prefix=f"{who}, {BILLING_TEXT[billing]}{no_pay}: ",
+        billing, prefix,
     )
 
 
