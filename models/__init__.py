@@ -3,6 +3,7 @@ from .audit import AuditLog, record
 from .base import db, utcnow
 from .codes import DuesCode, EnrollmentCode, WithdrawalCode
 from .dues import DuesRate
+from .lifecycle import FollowUp, MembershipChange, Transfer
 from .membership import DuesCodePeriod, Employment, InsurancePeriod, Membership
 from .organization import Branch, BranchRate, County, Employer, Section, Workplace
 from .person import Person, PersonNote
@@ -10,7 +11,7 @@ from .user import LoginAttempt, User, UserScope, UserSession
 
 __all__ = [
     "AuditLog", "Branch", "DuesRate", "BranchRate", "County", "DuesCode", "DuesCodePeriod", "Employer",
-    "Employment", "EnrollmentCode", "InsurancePeriod", "LoginAttempt", "Membership", "Person",
-    "PersonNote", "Section", "User", "UserScope", "UserSession", "WithdrawalCode", "Workplace",
+    "Employment", "EnrollmentCode", "FollowUp", "InsurancePeriod", "LoginAttempt", "Membership", "MembershipChange", "Person",
+    "PersonNote", "Section", "Transfer", "User", "UserScope", "UserSession", "WithdrawalCode", "Workplace",
     "db", "record", "utcnow",
 ]

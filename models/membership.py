@@ -1,5 +1,5 @@
 """Membership periods with their dues codes, employments and insurances, each with from/to dates."""
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,6 +46,16 @@ class Membership(db.Model):
     end_date: Mapped[date | None]
     withdrawal_code: Mapped[int | None] = mapped_column(sa.ForeignKey("withdrawal_codes.code"))
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # Enrolled from another union of the confederation (codes 6, 7): its name and membership start,
+    # which count for the 40-year badge.
+    earlier_union: Mapped[str | None] = mapped_column(sa.String(200))
+    earlier_union_start: Mapped[date | None]
+    # The payroll office was told to start (new member) or stop (withdrawn) deducting: when, by whom.
+    start_notified_at: Mapped[datetime | None]
+    start_notified_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    stop_notified_at: Mapped[datetime | None]
+    stop_notified_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     person: Mapped["Person"] = relationship(back_populates="memberships")  # noqa: F821
     branch: Mapped["Branch | None"] = relationship()  # noqa: F821
@@ -60,6 +70,8 @@ class Membership(db.Model):
     insurances: Mapped[list["InsurancePeriod"]] = relationship(
         back_populates="membership", order_by="(InsurancePeriod.kind, InsurancePeriod.from_date)"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def type_name(self) -> str:

@@ -1,0 +1,60 @@
+"""Tables as CSV (semicolon, UTF-8 with BOM, as Norwegian Excel opens it) and XLSX downloads.
+
+Cells that a spreadsheet would run as a formula (starting with = + - @) are kept as text.
+"""
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from flask import Response
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (date, datetime)):
+        return value.strftime("%d.%m.%Y")
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+
+
+def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(list(header))
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever it starts with
+            elif isinstance(value, (date, datetime)):
+                cell.number_format = "DD.MM.YYYY"
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return Response(buffer.getvalue(), mimetype=XLSX_MIME,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
+
+
+def table_response(fmt: str, filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
+    """`fmt` is "csv" or "xlsx" (anything else is CSV)."""
+    return (xlsx_response if fmt == "xlsx" else csv_response)(filename, header, rows)
