@@ -134,11 +134,15 @@ def _register_blueprints(app: Flask) -> None:
     from blueprints.admin import bp as admin
     from blueprints.auth import bp as auth
     from blueprints.dues import bp as dues
+    from blueprints.enrollment import bp as enrollment
     from blueprints.home import bp as home
     from blueprints.members import bp as members
     from blueprints.organization import bp as organization
+    from blueprints.routines import bp as routines
+    from blueprints.transfer import bp as transfer
+    from blueprints.withdrawal import bp as withdrawal
 
-    for blueprint in (auth, home, members, dues, organization, admin):
+    for blueprint in (auth, home, members, enrollment, withdrawal, transfer, routines, dues, organization, admin):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("routines", __name__, url_prefix="/rutiner", cli_group="routines")
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,11 @@
+from flask import render_template
+
+from web.access import REGISTER_ROLES, allow
+
+from . import bp
+
+
+@bp.route("/")
+@allow(*REGISTER_ROLES)
+def queue():
+    return render_template("error.html", code=501, title="Overføringer", text="Kommer snart.")
