@@ -100,7 +100,8 @@ def run_migrations_online():
         if sqlite:
             # SQLite alters a table by copying it (batch mode) and dropping the old one, which a
             # foreign key to it refuses. The pragma only works outside a transaction, so it goes to
-            # the driver directly; the keys are checked after the migration and switched on again.
+            # the driver directly; the keys are checked after the migration, and this connection is
+            # thrown away rather than reused.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
@@ -115,7 +116,7 @@ def run_migrations_online():
                 if broken:
                     raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
         if sqlite:
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            connection.invalidate()  # never back into the pool with its foreign keys off
 
 
 if context.is_offline_mode():

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 
+from demo import numbers
 from models import (
     Branch,
     BranchRate,
@@ -36,29 +37,13 @@ def password_hash() -> str:
 
 
 def make_national_id(birth: date, rng: random.Random | None = None) -> str:
-    """A valid fødselsnummer for the birth date (individual numbers by century)."""
+    """A valid fødselsnummer for the birth date."""
     rng = rng or random.Random()
-    low, high = (0, 499) if birth.year < 2000 else (500, 999)
-    while True:
-        base = f"{birth:%d%m%y}{rng.randint(low, high):03d}"
-        k1 = 11 - sum(int(d) * w for d, w in zip(base, (3, 7, 6, 1, 8, 9, 4, 5, 2))) % 11
-        k1 = 0 if k1 == 11 else k1
-        if k1 == 10:
-            continue
-        k2 = 11 - sum(int(d) * w for d, w in zip(base + str(k1), (5, 4, 3, 2, 7, 6, 5, 4, 3, 2))) % 11
-        k2 = 0 if k2 == 11 else k2
-        if k2 != 10:
-            return f"{base}{k1}{k2}"
+    return numbers.national_id(birth, male=rng.random() < 0.5, rng=rng)
 
 
 def make_orgnr(rng: random.Random | None = None) -> str:
-    rng = rng or random.Random()
-    while True:
-        base = f"{rng.randint(80000000, 99999999)}"
-        check = 11 - sum(int(d) * w for d, w in zip(base, (3, 2, 7, 6, 5, 4, 3, 2))) % 11
-        check = 0 if check == 11 else check
-        if check != 10:
-            return base + str(check)
+    return numbers.organization_number(rng or random.Random())
 
 
 class Factory:
