@@ -9,6 +9,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
 
+# How the fields that audit rows name are shown to users.
+FIELD_LABELS = {
+    "first_name": "Fornavn", "last_name": "Etternavn", "national_id": "Fødselsnummer", "address": "Adresse",
+    "postal_code": "Postnummer", "city": "Poststed", "phone": "Telefon", "email": "E-post",
+    "return_mail": "Returpost", "return_mail_since": "Returpost siden", "birth_date": "Fødselsdato",
+    "start_date": "Innmeldt", "enrollment_code": "Innmeldingskode", "end_date": "Utmeldt",
+    "withdrawal_code": "Utmeldingskode", "note": "Merknad", "receiving_union": "Mottakende forbund",
+    "from_date": "Fra", "to_date": "Til", "code": "Kontingentkode", "dues_code": "Kontingentkode",
+    "membership_type": "Medlemstype", "branch": "Fagforening", "county": "Fylkeskrets", "section": "Seksjon",
+    "apprentice": "Lærling", "earlier_union": "Tidligere forbund", "earlier_union_start": "Medlem der fra",
+    "start_notified_at": "Varslet om trekk", "start_notified_by": "Varslet av",
+    "stop_notified_at": "Varslet om stopp", "stop_notified_by": "Varslet av", "state": "Status",
+    "refusal_reason": "Begrunnelse", "workplace": "Arbeidssted", "position": "Stilling",
+    "payment_method": "Betaling", "monthly_pay": "Månedslønn", "reserved": "Reservert", "kind": "Type",
+    "notat": "Notat",
+}
+
 ACTIONS = {"read": "Lest", "create": "Opprettet", "update": "Endret", "delete": "Slettet", "login": "Innlogget"}
 
 
@@ -31,7 +48,8 @@ class AuditLog(db.Model):
 
     @property
     def change_list(self) -> list[tuple[str, object, object]]:
-        return [(k, v[0], v[1]) for k, v in json.loads(self.changes or "{}").items()]
+        """(what changed as users call it, old value, new value)."""
+        return [(FIELD_LABELS.get(k, k), v[0], v[1]) for k, v in json.loads(self.changes or "{}").items()]
 
 
 def diff(obj, fields: list[str], new_values: dict) -> dict:

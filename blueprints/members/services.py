@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Person, PersonNote, db, record
-from models.audit import diff
+from models.audit import FIELD_LABELS, diff
 from rules.idnumbers import parse_national_id
 from rules.names import person_name_key
 
@@ -19,11 +19,6 @@ EDITABLE_BY_ROLE = {
     "branch": set(PERSON_FIELDS) - {"national_id"},
 }
 
-FIELD_NAMES = {
-    "first_name": "Fornavn", "last_name": "Etternavn", "national_id": "Fødselsnummer", "address": "Adresse",
-    "postal_code": "Postnummer", "city": "Poststed", "phone": "Telefon", "email": "E-post",
-    "return_mail": "Returpost", "return_mail_since": "Returpost siden", "birth_date": "Fødselsdato",
-}
 
 
 class EditConflict(Exception):
@@ -74,7 +69,7 @@ def update_person(user, person: Person, data: dict, form_version: int) -> dict:
     except StaleDataError as error:
         db.session.rollback()
         raise EditConflict from error
-    summary = "Personalia endret: " + ", ".join(FIELD_NAMES.get(f, f) for f in changes)
+    summary = "Personalia endret: " + ", ".join(FIELD_LABELS.get(f, f) for f in changes)
     record("update", "person", person.id, summary, person_id=person.id, changes=changes)
     return changes
 

@@ -71,7 +71,6 @@ def card(person_id: int):
                "memberships": queries.memberships_of(current_user, person)}
     if tab in ("historikk", "logg"):
         context["audit_rows"] = queries.audit_rows(person, changes_only=tab == "historikk")
-        context["field_names"] = services.FIELD_NAMES
     if tab == "notater":
         context["note_form"] = NoteForm()
     if tab == "kontingent":

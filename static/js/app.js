@@ -6,3 +6,8 @@ document.addEventListener("keydown", (event) => {
     if (search) { event.preventDefault(); search.focus(); search.select(); }
   }
 });
+
+// Buttons marked data-print print the page (inline handlers are not allowed by the page's CSP).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) { event.preventDefault(); window.print(); }
+});
