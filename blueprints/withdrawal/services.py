@@ -1,0 +1,155 @@
+"""The actions of the withdrawal routine: withdraw a membership, and mark that the payroll office was
+told to stop deducting. Each changes the objects, flushes and writes its audit rows; the request
+commits. A refused action raises `Refused` (or `Conflict`) before anything is changed.
+
+Withdrawal never deletes anything: the membership gets an end date and a withdrawal code, and its
+dues code, employments and insurances that run past that date end on it.
+"""
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import Membership, WithdrawalCode, db, record, utcnow
+from models.audit import diff
+from models.codes import INSURANCE_KINDS
+from rules.lifecycle import add_months
+
+BRANCH_TRANSFER = 1  # done by the transfer routine ("Overfør" on the member card), never here
+DECEASED = 2
+STRUCK_OFF = 4  # needs a note saying why
+TO_OTHER_UNION = frozenset({6, 7})  # needs the receiving union; a transfer form is printed
+CENTRAL_ONLY = frozenset({8})  # deleted centrally
+MONTHS_AHEAD = 3  # a resignation with notice may end up to three months from today, not later
+
+CONFLICT_MESSAGE = "Noen andre har endret dette medlemskapet mens du arbeidet. Last siden på nytt og prøv igjen."
+
+
+class Conflict(Exception):
+    """The membership changed after the form was opened (optimistic locking)."""
+
+    message = CONFLICT_MESSAGE
+
+
+class Refused(ValueError):
+    """Input the routine refuses: {field: message}, the field None for the action as a whole."""
+
+    def __init__(self, errors: dict[str | None, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+def code_refusal(user, code: int) -> str | None:
+    """Why `user` may not withdraw with `code` here, or None when they may."""
+    if code == BRANCH_TRANSFER:
+        return ("Kode 1 (overført til annen fagforening) brukes ikke ved utmelding: "
+                "overfør medlemmet med «Overfør til annen fagforening» på medlemskortet.")
+    if code in CENTRAL_ONLY and user.role != "central":
+        return f"Bare Medlemsregisteret kan melde ut med kode {code} (slettet sentralt)."
+    return None
+
+
+def selectable_codes(user) -> list[WithdrawalCode]:
+    """The withdrawal codes `user` may choose in the form (the code table is data)."""
+    codes = db.session.scalars(sa.select(WithdrawalCode).order_by(WithdrawalCode.code))
+    return [c for c in codes if code_refusal(user, c.code) is None]
+
+
+def _periods(membership: Membership):
+    """(entity, label, period) for each dues code, employment and insurance of the membership."""
+    for p in membership.dues_codes:
+        yield "dues_code_period", f"Kontingentkode {p.code}", p
+    for e in membership.employments:
+        yield "employment", f"Arbeidsforhold hos {e.workplace.employer.name}", e
+    for i in membership.insurances:
+        yield "insurance_period", INSURANCE_KINDS[i.kind] + (" (reservasjon)" if i.reserved else ""), i
+
+
+def _date_problem(membership: Membership, end_date: date, today: date) -> str | None:
+    if end_date < membership.start_date:
+        return f"Datoen kan ikke være før medlemskapet startet ({membership.start_date:%d.%m.%Y})."
+    latest = add_months(today, MONTHS_AHEAD)
+    if end_date > latest:
+        return f"Datoen kan ikke være mer enn tre måneder fram i tid (senest {latest:%d.%m.%Y})."
+    later = [(p.from_date, label) for _, label, p in _periods(membership) if p.from_date > end_date]
+    if later:
+        from_date, label = max(later)
+        return (f"Medlemskapet har en registrering som starter {from_date:%d.%m.%Y} ({label}). "
+                "Datoen kan ikke være før den.")
+    return None
+
+
+def withdraw(user, membership: Membership, *, version: int, code: int | None, end_date: date | None,
+             note: str | None, receiving_union: str | None, today: date) -> None:
+    """End the membership on `end_date` (its last day) with withdrawal code `code`."""
+    if version != membership.version:
+        raise Conflict
+    if not membership.active:
+        raise Refused({None: f"Medlemskapet er allerede avsluttet {membership.end_date:%d.%m.%Y}."})
+    note, receiving_union = (note or "").strip() or None, (receiving_union or "").strip() or None
+    code_row = db.session.get(WithdrawalCode, code) if code is not None else None
+    errors: dict[str | None, str] = {}
+    if code_row is None:
+        errors["code"] = "Velg en utmeldingskode fra listen."
+    elif refusal := code_refusal(user, code):
+        errors["code"] = refusal
+    if end_date is None:
+        errors["end_date"] = "Fyll ut datoen."
+    elif problem := _date_problem(membership, end_date, today):
+        errors["end_date"] = problem
+    if code == STRUCK_OFF and not note:
+        errors["note"] = "Skriv en kort merknad om hvorfor medlemmet strykes (kode 4)."
+    if code in TO_OTHER_UNION and not receiving_union:
+        errors["receiving_union"] = "Skriv navnet på forbundet medlemmet går over til (kode 6 og 7)."
+    if errors:
+        raise Refused(errors)
+
+    if code not in TO_OTHER_UNION:
+        receiving_union = None
+    lines = [membership.note, f"Mottakende forbund: {receiving_union}" if receiving_union else None, note]
+    values = {"end_date": end_date, "withdrawal_code": code, "note": "\n".join(line for line in lines if line) or None}
+    changes = diff(membership, list(values), values)
+    for field, value in values.items():
+        setattr(membership, field, value)
+    closed = []
+    for entity, label, period in _periods(membership):
+        if period.to_date is None or period.to_date > end_date:
+            closed.append((entity, label, period, period.to_date))
+            period.to_date = end_date
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise Conflict from error
+
+    if receiving_union:
+        changes["receiving_union"] = [None, receiving_union]
+    record("update", "membership", membership.id,
+           f"Utmeldt med kode {code} ({code_row.name}), siste dag {end_date:%d.%m.%Y}",
+           person_id=membership.person_id, changes=changes)
+    for entity, label, period, old_to in closed:
+        record("update", entity, period.id, f"{label} avsluttet {end_date:%d.%m.%Y} ved utmelding",
+               person_id=membership.person_id,
+               changes={"to_date": [old_to.isoformat() if old_to else None, end_date.isoformat()]})
+
+
+def mark_stop_notified(user, memberships: list[Membership]) -> int:
+    """Mark that the payroll office was told to stop deducting. Returns how many were newly marked."""
+    for membership in memberships:
+        if membership.active or membership.withdrawal_code == BRANCH_TRANSFER:
+            raise Refused({None: f"Medlemsnummer {membership.member_number} står ikke i køen for stopp i trekk."})
+    now = utcnow()
+    marked = [m for m in memberships if m.stop_notified_at is None]
+    for membership in marked:
+        membership.stop_notified_at, membership.stop_notified_by = now, user.id
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise Conflict from error
+    for membership in marked:
+        record("update", "membership", membership.id, "Lønnskontoret varslet om stopp i trekk",
+               person_id=membership.person_id,
+               changes={"stop_notified_at": [None, now.isoformat(timespec="seconds")],
+                        "stop_notified_by": [None, user.username]})
+    return len(marked)
