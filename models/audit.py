@@ -23,7 +23,7 @@ FIELD_LABELS = {
     "stop_notified_at": "Varslet om stopp", "stop_notified_by": "Varslet av", "state": "Status",
     "refusal_reason": "Begrunnelse", "workplace": "Arbeidssted", "position": "Stilling",
     "payment_method": "Betaling", "monthly_pay": "Månedslønn", "reserved": "Reservert", "kind": "Type",
-    "notat": "Notat",
+    "notat": "Notat", "reminded_at": "Påminnet", "member_number": "Medlemsnummer", "insurances": "Forsikringer",
 }
 
 ACTIONS = {"read": "Lest", "create": "Opprettet", "update": "Endret", "delete": "Slettet", "login": "Innlogget"}
