@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("members", __name__, url_prefix="/medlemmer", cli_group="members")
 
-from . import cli, views  # noqa: E402,F401
+from . import changes, cli, views  # noqa: E402,F401

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("routines", __name__, url_prefix="/rutiner", cli_group="routines")
 
-from . import views  # noqa: E402,F401
+from . import cli, views  # noqa: E402,F401
