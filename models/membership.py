@@ -30,6 +30,10 @@ class Membership(db.Model):
                  sqlite_where=sa.text("end_date IS NULL"), postgresql_where=sa.text("end_date IS NULL")),
         sa.Index("ix_memberships_branch_id", "branch_id"),  # former members of a branch or county
         sa.Index("ix_memberships_county_id", "county_id"),
+        # The weekly queues: who started, and who ended, in a period.
+        sa.Index("ix_memberships_start_date", "start_date"),
+        sa.Index("ix_memberships_ended", "end_date",
+                 sqlite_where=sa.text("end_date IS NOT NULL"), postgresql_where=sa.text("end_date IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id"), index=True)
