@@ -4,6 +4,7 @@ One transaction, committed at the end; audited as done by the system. Exit 0; 2 
 from datetime import date
 
 import click
+import sqlalchemy as sa
 
 from models import db
 from rules.csvfile import ParseError, parse_date
@@ -22,6 +23,8 @@ def daily_command(on: str | None, as_json: bool):
     except ParseError as error:
         raise click.BadParameter(str(error), param_hint="--date") from error
     result = run_daily(day)
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(sa.text("PRAGMA optimize"))  # keeps the planner's statistics fresh
     db.session.commit()
     if as_json:
         click.echo(result.as_json())
