@@ -1,11 +1,228 @@
-from flask import render_template
+"""Enrollment: the form that starts from the identity number, the welcome letter, and the queue of new
+members whose employers are to start deducting their dues."""
+from datetime import date
+from decimal import Decimal
 
+from flask import flash, redirect, request, url_for
+from flask_babel import ngettext
+from flask_login import current_user
+from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
+
+from models import record
+from models.dues import dues_on
+from rules.dues import DuesError
+from rules.money import format_kroner, format_percent
 from web.access import REGISTER_ROLES, allow
+from web.export import table_response
+from web.pages import render_page
 
-from . import bp
+from . import bp, queries, services
+from .forms import EnrollmentForm, LookupForm, PeriodForm
+
+STEP_TEMPLATES = ("enrollment/new.html", "enrollment/_step.html")
 
 
-@bp.route("/")
+# --- the enrollment form --------------------------------------------------------------------------
+
+@bp.route("/", methods=["GET", "POST"])
 @allow(*REGISTER_ROLES)
 def new():
-    return render_template("error.html", code=501, title="Innmelding", text="Kommer snart.")
+    """Step 1: the identity number. A valid one leads to step 2, pre-filled for a former member."""
+    lookup = LookupForm()
+    if not lookup.validate_on_submit():
+        return render_page(*STEP_TEMPLATES, status=422 if lookup.errors else 200, lookup=lookup)
+    try:
+        national_id, person = services.lookup(lookup.national_id.data)
+    except services.AlreadyMember as refused:
+        return render_page(*STEP_TEMPLATES, status=422, lookup=lookup, already=refused.person,
+                           already_visible=queries.person_visible(current_user, refused.person))
+    except services.Refused as refused:
+        lookup.national_id.errors.append(str(refused))
+        return render_page(*STEP_TEMPLATES, status=422, lookup=lookup)
+    data = {"national_id": national_id.number, "start_date": date.today()}
+    if person is not None:
+        record("read", "person", person.id, "Slått opp ved innmelding (tidligere medlem)", person_id=person.id)
+        data.update({name: getattr(person, name) for name in services.PERSON_FIELDS},
+                    person_version=person.version)
+    form = EnrollmentForm(formdata=None, data=data)
+    _set_choices(form)
+    return render_page(*STEP_TEMPLATES, form=form, person=person, lookup=lookup)
+
+
+@bp.route("/ny", methods=["POST"])
+@allow(*REGISTER_ROLES)
+def create():
+    """Step 2: save the enrollment, or show the form again with what is wrong (nothing stored)."""
+    form = EnrollmentForm()
+    _set_choices(form)
+    message, status = None, 422
+    if form.validate_on_submit():
+        try:
+            membership = services.enroll(current_user, _enrollment(form))
+        except services.Conflict as conflict:
+            message, status = conflict.message, 409
+        except services.AlreadyMember as refused:
+            message = refused.args[0]
+        except services.Refused as refused:
+            if refused.field in form and refused.field not in ("national_id", "person_version"):
+                form[refused.field].errors.append(str(refused))
+            else:
+                message = str(refused)
+        else:
+            letter = url_for("enrollment.welcome_letter", membership_id=membership.id)
+            flash(Markup('{} er meldt inn med medlemsnummer {}. <a href="{}">Skriv ut velkomstbrevet</a>').format(
+                membership.person.full_name, membership.member_number, letter), "success")
+            return redirect(url_for("members.card", person_id=membership.person_id), 303)
+    person = queries.find_person(form.national_id.data or "") if form.person_version.data else None
+    return render_page(*STEP_TEMPLATES, status=status, form=form, person=person, lookup=LookupForm(),
+                       message=message)
+
+
+def _set_choices(form: EnrollmentForm) -> None:
+    branches = queries.branches_in_scope(current_user)
+    counties = queries.counties_in_scope(current_user)
+    blank = [] if current_user.role == "branch" else [SelectChoice("", "– Velg –")]
+    form.unit.choices = (
+        blank
+        + [SelectChoice(f"branch-{b.id}", f"{b.number} {b.name}", optgroup="Fagforeninger") for b in branches]
+        + [SelectChoice(f"county-{c.id}", f"{c.number} {c.name}", optgroup="Fylker (studenter og elever)")
+           for c in counties]
+    )
+    if form.unit.data is None and current_user.role == "branch" and branches:
+        form.unit.data = f"branch-{branches[0].id}"  # the officer's own branch
+    form.section.choices = [SelectChoice("", "– Velg –")] + [
+        SelectChoice(str(s.id), f"{s.number} {s.name}") for s in queries.sections()]
+    form.enrollment_code.choices = [SelectChoice(str(c.code), f"{c.code} – {c.name}") for c in queries.enrollment_codes()]
+    form.dues_code.choices = [SelectChoice(c.code, f"{c.code} – {c.name}") for c in queries.dues_codes()]
+    form.workplace.choices = [SelectChoice("", "Ingen arbeidssted registrert")] + [
+        SelectChoice(str(w.id), w.name, optgroup=f"{w.employer.name} (org.nr. {w.employer.orgnr})")
+        for w in queries.workplaces(current_user)]
+
+
+def _number(text) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def _enrollment(form: EnrollmentForm) -> services.Enrollment:
+    """The form's values, typed, as the service takes them."""
+    return services.Enrollment(
+        national_id=form.national_id.data or "",
+        person_version=_number(form.person_version.data),
+        **{name: form[name].data for name in services.PERSON_FIELDS},
+        membership_type=form.membership_type.data,
+        apprentice=form.apprentice.data,
+        unit=form.unit.data or "",
+        section=_number(form.section.data),
+        enrollment_code=_number(form.enrollment_code.data),
+        earlier_union=form.earlier_union.data or None,
+        earlier_union_start=form.earlier_union_start.data,
+        start_date=form.start_date.data,
+        dues_code=form.dues_code.data or "",
+        workplace=_number(form.workplace.data),
+        position=form.position.data,
+        employment_from=form.employment_from.data,
+        monthly_pay=form.monthly_pay.data,
+        payment_method=form.payment_method.data,
+        home=form.home.data,
+        benefit_fund=form.benefit_fund.data,
+        education_fund=form.education_fund.data,
+    )
+
+
+# --- the welcome letter ---------------------------------------------------------------------------
+
+@bp.route("/<int:membership_id>/velkomstbrev")
+@allow(*REGISTER_ROLES)
+def welcome_letter(membership_id: int):
+    membership = queries.get_membership(current_user, membership_id)
+    day = max(membership.start_date, date.today())  # what they pay from now on
+    try:
+        dues, dues_error = dues_on(membership, day), None
+    except DuesError as error:
+        dues, dues_error = None, str(error)
+    record("read", "membership", membership.id, "Velkomstbrev vist", person_id=membership.person_id)
+    return render_page("enrollment/welcome_letter.html", membership=membership, person=membership.person,
+                       dues=dues, dues_error=dues_error, dues_day=day, today=date.today())
+
+
+# --- the queue "new members to put on deduction" --------------------------------------------------
+
+def _period(values):
+    """The period filter (default: this week, Monday to Sunday), whether to show members already
+    notified, and the status: 422 when a date was wrong (the default is used instead)."""
+    form = PeriodForm(values)
+    form.validate()
+    monday, sunday = queries.week_of(date.today())
+    start, end = form.fra.data or monday, form.til.data or sunday
+    if start > end:
+        form.til.errors.append("Til-datoen kan ikke være før fra-datoen.")
+        start, end = monday, sunday
+    form.fra.data, form.til.data = start, end
+    return form, start, end, 422 if form.errors else 200
+
+
+def _period_args(form: PeriodForm) -> dict:
+    args = {"fra": f"{form.fra.data:%d.%m.%Y}", "til": f"{form.til.data:%d.%m.%Y}"}
+    if form.varslede.data:
+        args["varslede"] = "y"
+    return args
+
+
+def _spreadsheet_cells(fmt: str):
+    """How øre and hundredths of a percent are written: numbers in XLSX, Norwegian text in CSV."""
+    if fmt == "xlsx":
+        return (lambda ore: Decimal(ore) / 100), (lambda bp: Decimal(bp) / 100)
+    return format_kroner, (lambda bp: format_percent(bp).removesuffix(" %"))
+
+
+def _queue_page(form, start, end, status=200, message=None):
+    groups = queries.start_queue(current_user, start, end, include_notified=form.varslede.data)
+    return render_page("enrollment/queue.html", "enrollment/_queue.html", status=status, form=form,
+                       groups=groups, start=start, end=end, period_args=_period_args(form), message=message)
+
+
+@bp.route("/ny-trekk")
+@allow(*REGISTER_ROLES)
+def queue():
+    form, start, end, status = _period(request.args)
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx"):
+        groups = queries.start_queue(current_user, start, end, include_notified=form.varslede.data)
+        money, percent = _spreadsheet_cells(fmt)
+        return table_response(fmt, f"nye-medlemmer-til-trekk-{start:%Y-%m-%d}-{end:%Y-%m-%d}",
+                              queries.EXPORT_HEADER, queries.export_rows(groups, money, percent))
+    return _queue_page(form, start, end, status)
+
+
+@bp.route("/ny-trekk/<int:employer_id>/varsel")
+@allow(*REGISTER_ROLES)
+def notice(employer_id: int):
+    """The printable notice to the employer's payroll office: start deducting for these members."""
+    employer = queries.get_employer(employer_id)
+    form, start, end, status = _period(request.args)
+    groups = queries.start_queue(current_user, start, end, include_notified=form.varslede.data,
+                                 employer_id=employer.id)
+    rows = groups[0].rows if groups else []
+    return render_page("enrollment/notice.html", status=status, employer=employer, rows=rows, start=start,
+                       end=end, senders=sorted({row.unit for row in rows}), today=date.today(),
+                       period_args=_period_args(form))
+
+
+@bp.route("/ny-trekk/<int:employer_id>/varslet", methods=["POST"])
+@allow(*REGISTER_ROLES)
+def mark_group(employer_id: int):
+    """Mark members of an employer's group as notified: the whole group as the page listed it, or the one
+    member whose button was pressed."""
+    employer = queries.get_employer(employer_id)
+    form, start, end, _ = _period(request.form)
+    groups = queries.start_queue(current_user, start, end, employer_id=employer.id)
+    listed = {n for n in (_number(v) for v in request.form.getlist("m")) if n is not None}
+    try:
+        count = services.mark_start_notified(current_user, queries.queue_memberships(current_user, groups, listed))
+    except services.Conflict as conflict:
+        return _queue_page(form, start, end, 409, conflict.message)
+    flash(ngettext("%(num)s medlem hos %(employer)s er merket som varslet.",
+                   "%(num)s medlemmer hos %(employer)s er merket som varslet.", count, employer=employer.name), "success")
+    return redirect(url_for("enrollment.queue", **_period_args(form)), 303)

@@ -1,0 +1,140 @@
+"""The enrollment form (step 1: the identity number; step 2: the rest) and the queue's period filter.
+
+The forms check what was typed (formats, required fields); the rules of an enrollment (attachment,
+codes, ages, scope) are checked by services.enroll, so that they hold whatever sends the data.
+"""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, StopValidation
+
+from models.codes import MEMBERSHIP_TYPES, PAYMENT_METHODS
+from rules.csvfile import parse_date, parse_kroner, parse_percent
+from rules.money import format_kroner, format_percent
+
+strip = [lambda v: v.strip() if v else v]
+HOME_CHOICES = [SelectChoice("covered", _l("Omfattet av hjemforsikring")),
+                SelectChoice("reserved", _l("Reservert mot hjemforsikring"))]
+
+
+class _ParsedField(StringField):
+    """A text field whose data is the parsed value; what was typed is shown again when it is wrong."""
+
+    def parse(self, text: str):
+        raise NotImplementedError
+
+    def show(self, value) -> str:
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            self.data = self.parse(valuelist[0])  # its ValueError is the field's message
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.show(self.data) if self.data is not None else ""
+
+
+class DateField(_ParsedField):
+    """DD.MM.ÅÅÅÅ, or ÅÅÅÅ-MM-DD as a date picker sends it."""
+
+    def parse(self, text):
+        return parse_date(text)
+
+    def show(self, value) -> str:
+        return value.strftime("%d.%m.%Y")
+
+
+class PercentField(_ParsedField):
+    """A percentage as hundredths: '80' → 8000, '62,5' → 6250."""
+
+    def parse(self, text):
+        return parse_percent(text)
+
+    def show(self, value) -> str:
+        return format_percent(value).removesuffix(" %")
+
+
+class KronerField(_ParsedField):
+    """An amount in kroner as integer øre."""
+
+    def parse(self, text):
+        return parse_kroner(text)
+
+    def show(self, value) -> str:
+        return format_kroner(value)
+
+
+def date_required(message):
+    def check(form, field):
+        if field.data is None and not field.errors:
+            raise StopValidation(message)
+    return check
+
+
+class LookupForm(FlaskForm):
+    """Step 1: who is to be enrolled."""
+
+    national_id = StringField(_l("Fødselsnummer (11 siffer)"), filters=strip,
+                              validators=[DataRequired(_l("Skriv inn fødselsnummeret."))])
+
+
+class EnrollmentForm(FlaskForm):
+    """Step 2. The identity number comes from step 1 and is checked again when saved."""
+
+    national_id = HiddenField()
+    person_version = HiddenField()  # a known person: the version the form was filled from
+
+    first_name = StringField(_l("Fornavn"), filters=strip, validators=[
+        DataRequired(_l("Fornavn må fylles ut.")), Length(max=100, message=_l("Høyst 100 tegn."))])
+    last_name = StringField(_l("Etternavn"), filters=strip, validators=[
+        DataRequired(_l("Etternavn må fylles ut.")), Length(max=100, message=_l("Høyst 100 tegn."))])
+    address = StringField(_l("Adresse"), filters=strip,
+                          validators=[Length(max=200, message=_l("Høyst 200 tegn."))])
+    postal_code = StringField(_l("Postnummer"), filters=strip, validators=[
+        Optional(), Regexp(r"^\d{4}$", message=_l("Postnummeret skal være fire siffer."))])
+    city = StringField(_l("Poststed"), filters=strip, validators=[Length(max=100, message=_l("Høyst 100 tegn."))])
+    phone = StringField(_l("Telefon"), filters=strip, validators=[
+        Optional(), Regexp(r"^\+?[\d ]{8,15}$", message=_l("Telefonnummeret skal være 8 til 15 siffer."))])
+    email = StringField(_l("E-post"), filters=strip, validators=[
+        Optional(), Email(_l("E-postadressen er ikke gyldig."), check_deliverability=False),
+        Length(max=200, message=_l("Høyst 200 tegn."))])
+
+    membership_type = SelectField(_l("Medlemstype"), default="main", validate_choice=False,
+                                  choices=[SelectChoice(k, _l(v)) for k, v in MEMBERSHIP_TYPES.items()])
+    apprentice = BooleanField(_l("Lærling (hovedmedlem)"))
+    unit = SelectField(_l("Tilknytning"), choices=[], validate_choice=False,
+                       validators=[InputRequired(_l("Velg fagforening eller fylke."))])
+    section = SelectField(_l("Seksjon"), choices=[], validate_choice=False,
+                          validators=[InputRequired(_l("Velg seksjon."))])
+    enrollment_code = SelectField(_l("Innmeldingskode"), choices=[], default="0", validate_choice=False)
+    earlier_union = StringField(_l("Tidligere forbund (kode 6 og 7)"), filters=strip,
+                                validators=[Length(max=200, message=_l("Høyst 200 tegn."))])
+    earlier_union_start = DateField(_l("Medlem i tidligere forbund fra (kode 6 og 7)"))
+    start_date = DateField(_l("Startdato"), validators=[date_required(_l("Fyll ut startdatoen."))])
+    dues_code = SelectField(_l("Kontingentkode"), choices=[], default="Y", validate_choice=False)
+
+    workplace = SelectField(_l("Arbeidssted"), choices=[], validate_choice=False)
+    position = PercentField(_l("Stillingsprosent"), default=10000)
+    employment_from = DateField(_l("Ansatt fra (tom: startdatoen)"))
+    monthly_pay = KronerField(_l("Månedslønn, kr (brutto)"))
+    payment_method = SelectField(_l("Betaling"), default="deduction", validate_choice=False,
+                                 choices=[SelectChoice(k, _l(v)) for k, v in PAYMENT_METHODS.items()])
+
+    home = SelectField(_l("Hjemforsikring"), choices=HOME_CHOICES, default="covered", validate_choice=False)
+    benefit_fund = BooleanField(_l("Stønadskassa"), default=True)
+    education_fund = BooleanField(_l("Utdanningsfond (OUO)"), default=True)
+
+
+class PeriodForm(FlaskForm):
+    """The queue's filters, read from the query string so that a view can be bookmarked and shared."""
+
+    class Meta:
+        csrf = False
+
+    fra = DateField(_l("Startet fra og med"))
+    til = DateField(_l("til og med"))
+    varslede = BooleanField(_l("Vis også varslede"))
