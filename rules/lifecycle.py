@@ -113,3 +113,9 @@ def type_change_targets(old_type: str) -> list[str]:
     """The types a membership of `old_type` may change to, in a stable order."""
     order = ("main", "student", "pupil", "secondary")
     return [t for t in order if (old_type, t) in TYPE_CHANGES]
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday to Sunday of the week `day` is in."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)

@@ -7,72 +7,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, StopValidation
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from models.codes import MEMBERSHIP_TYPES, PAYMENT_METHODS
-from rules.csvfile import parse_date, parse_kroner, parse_percent
-from rules.money import format_kroner, format_percent
+from web.fields import DateField, KronerField, PercentField, date_required
 
 strip = [lambda v: v.strip() if v else v]
 HOME_CHOICES = [SelectChoice("covered", _l("Omfattet av hjemforsikring")),
                 SelectChoice("reserved", _l("Reservert mot hjemforsikring"))]
-
-
-class _ParsedField(StringField):
-    """A text field whose data is the parsed value; what was typed is shown again when it is wrong."""
-
-    def parse(self, text: str):
-        raise NotImplementedError
-
-    def show(self, value) -> str:
-        raise NotImplementedError
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and valuelist[0].strip():
-            self.data = self.parse(valuelist[0])  # its ValueError is the field's message
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.show(self.data) if self.data is not None else ""
-
-
-class DateField(_ParsedField):
-    """DD.MM.ÅÅÅÅ, or ÅÅÅÅ-MM-DD as a date picker sends it."""
-
-    def parse(self, text):
-        return parse_date(text)
-
-    def show(self, value) -> str:
-        return value.strftime("%d.%m.%Y")
-
-
-class PercentField(_ParsedField):
-    """A percentage as hundredths: '80' → 8000, '62,5' → 6250."""
-
-    def parse(self, text):
-        return parse_percent(text)
-
-    def show(self, value) -> str:
-        return format_percent(value).removesuffix(" %")
-
-
-class KronerField(_ParsedField):
-    """An amount in kroner as integer øre."""
-
-    def parse(self, text):
-        return parse_kroner(text)
-
-    def show(self, value) -> str:
-        return format_kroner(value)
-
-
-def date_required(message):
-    def check(form, field):
-        if field.data is None and not field.errors:
-            raise StopValidation(message)
-    return check
 
 
 class LookupForm(FlaskForm):

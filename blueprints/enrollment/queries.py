@@ -1,7 +1,7 @@
 """The reads of the enrollment routine; every one that shows members passes through models.scope."""
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask import abort
@@ -129,12 +129,6 @@ def next_member_number() -> int:
 
 
 # --- the queue "new members to put on deduction" --------------------------------------------------
-
-def week_of(day: date) -> tuple[date, date]:
-    """Monday to Sunday of the week `day` is in."""
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
-
 
 @dataclass
 class StartRow:

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from models import record
 from models.dues import dues_on
 from rules.dues import DuesError
+from rules.lifecycle import week_of
 from rules.money import format_kroner, format_percent
 from web.access import REGISTER_ROLES, allow
 from web.export import table_response
@@ -154,7 +155,7 @@ def _period(values):
     notified, and the status: 422 when a date was wrong (the default is used instead)."""
     form = PeriodForm(values)
     form.validate()
-    monday, sunday = queries.week_of(date.today())
+    monday, sunday = week_of(date.today())
     start, end = form.fra.data or monday, form.til.data or sunday
     if start > end:
         form.til.errors.append("Til-datoen kan ikke være før fra-datoen.")

@@ -1,29 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from rules.csvfile import ParseError, parse_date
 from rules.lifecycle import REVIEWED_CODES
-
-
-class DateField(StringField):
-    """A date typed as DD.MM.ÅÅÅÅ or ÅÅÅÅ-MM-DD; what was typed is shown again when it is wrong."""
-
-    def process_formdata(self, valuelist):
-        self.raw_text = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if self.raw_text:
-            try:
-                self.data = parse_date(self.raw_text)
-            except ParseError as error:
-                raise ValueError(str(error)) from error
-
-    def _value(self):
-        if getattr(self, "raw_text", None):
-            return self.raw_text
-        return self.data.strftime("%d.%m.%Y") if self.data else ""
+from web.fields import DateField
 
 
 def select_choices(pairs) -> list[SelectChoice]:

@@ -5,68 +5,14 @@ Amounts are typed the Norwegian way ("42 827,59", "74") and held as integer øre
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from models.dues import RATE_FIELDS
-from rules.csvfile import parse_date, parse_kroner, parse_percent
 from rules.dues import DuesError, Rates, check_rate
-from rules.money import format_kroner, format_percent
+from web.fields import DateField, KronerField, PercentField
 
 REQUIRED = _l("Fyll ut feltet.")
-
-
-class _ParsedField(StringField):
-    """A text field whose data is the parsed value; what was typed is shown again on errors."""
-
-    def parse(self, text: str):
-        raise NotImplementedError
-
-    def show(self, value) -> str:
-        raise NotImplementedError
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and valuelist[0].strip():
-            self.data = self.parse(valuelist[0])  # a ValueError becomes the field's message
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.show(self.data) if self.data is not None else ""
-
-
-class KronerField(_ParsedField):
-    """An amount in kroner, not negative, as integer øre."""
-
-    def parse(self, text: str) -> int:
-        ore = parse_kroner(text)
-        if ore < 0:
-            raise ValueError(_l("Beløpet kan ikke være negativt."))
-        return ore
-
-    def show(self, value: int) -> str:
-        return format_kroner(value)
-
-
-class PercentField(_ParsedField):
-    """A percentage as hundredths of a percent: '1,15' → 115."""
-
-    def parse(self, text: str) -> int:
-        return parse_percent(text)
-
-    def show(self, value: int) -> str:
-        return format_percent(value).removesuffix(" %")
-
-
-class DateField(_ParsedField):
-    """A date typed dd.mm.åååå (or yyyy-mm-dd, as a date picker sends it)."""
-
-    def parse(self, text: str):
-        return parse_date(text)
-
-    def show(self, value) -> str:
-        return value.strftime("%d.%m.%Y")
 
 
 def first_of_month(form, field):

@@ -6,21 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from rules.csvfile import parse_date
-
-
-class DateField(StringField):
-    """A date typed DD.MM.ÅÅÅÅ (or ÅÅÅÅ-MM-DD); what was typed is shown again with the message."""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and valuelist[0].strip():
-            self.data = parse_date(valuelist[0])  # ParseError (a ValueError) becomes the field's message
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%d.%m.%Y") if isinstance(self.data, date) else ""
+from web.fields import DateField
 
 
 def _branch_id(value):

@@ -2,25 +2,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, StopValidation
+from wtforms.validators import InputRequired, Length
 
-from rules.csvfile import parse_date
+from web.fields import DateField, date_required
 
 strip = [lambda v: v.strip() if v else v]
-
-
-class DateField(StringField):
-    """A date typed DD.MM.ÅÅÅÅ or ÅÅÅÅ-MM-DD; what was typed is shown again when it is wrong."""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and valuelist[0].strip():
-            self.data = parse_date(valuelist[0])  # its ParseError (a ValueError) is the field's message
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%d.%m.%Y") if self.data else ""
 
 
 def optional_int(value) -> int | None:
@@ -31,16 +17,11 @@ def optional_int(value) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
-def date_required(form, field):
-    if field.data is None and not field.errors:
-        raise StopValidation(_l("Fyll ut datoen."))
-
-
 class WithdrawalForm(FlaskForm):
     version = HiddenField()
     code = SelectField(_l("Utmeldingskode"), choices=[], coerce=optional_int, validate_choice=False,
                        validators=[InputRequired(_l("Velg en utmeldingskode."))])
-    end_date = DateField(_l("Siste dag som medlem"), validators=[date_required])
+    end_date = DateField(_l("Siste dag som medlem"), validators=[date_required()])
     receiving_union = StringField(_l("Forbundet medlemmet går over til (kode 6 og 7)"), filters=strip,
                                   validators=[Length(max=200, message=_l("Høyst 200 tegn."))])
     note = TextAreaField(_l("Merknad (må fylles ut ved kode 4)"), filters=strip,

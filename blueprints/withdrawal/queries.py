@@ -1,7 +1,7 @@
 """The reads of the withdrawal routine; every one passes through models.scope."""
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import abort
@@ -33,12 +33,6 @@ def get_membership(user, membership_id: int) -> Membership:
 def get_employer(employer_id: int) -> Employer:
     """Employers are not scoped (their names are no secret); the members listed under them are."""
     return db.session.get(Employer, employer_id) or abort(404)
-
-
-def week_of(day: date) -> tuple[date, date]:
-    """Monday to Sunday of the week `day` is in."""
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
 
 
 @dataclass

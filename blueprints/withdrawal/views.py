@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from rules.lifecycle import week_of
 from web.access import REGISTER_ROLES, allow
 from web.export import table_response
 from web.pages import render_page
@@ -66,7 +67,7 @@ def done(membership_id: int):
     membership = queries.get_membership(current_user, membership_id)
     if membership.active:
         return redirect(url_for("withdrawal.withdraw", membership_id=membership.id))
-    start, end = queries.week_of(membership.end_date)
+    start, end = week_of(membership.end_date)
     return render_page("withdrawal/done.html", membership=membership,
                        deceased=membership.withdrawal_code == services.DECEASED,
                        to_other_union=membership.withdrawal_code in services.TO_OTHER_UNION,
@@ -92,7 +93,7 @@ def _period(formdata) -> tuple[PeriodForm, date | None, date | None]:
     form.validate()
     if form.errors:
         return form, None, None
-    start = form.fra.data or queries.week_of(date.today())[0]
+    start = form.fra.data or week_of(date.today())[0]
     end = form.til.data or start + timedelta(days=6)
     if end < start:
         form.til.errors.append("Til-datoen kan ikke være før fra-datoen.")
@@ -170,7 +171,7 @@ def mark_member(membership_id: int):
     membership = queries.get_membership(current_user, membership_id)
     form, start, end = _period(request.form)
     if start is None:
-        start, end = queries.week_of(membership.end_date or date.today())
+        start, end = week_of(membership.end_date or date.today())
     try:
         count = services.mark_stop_notified(current_user, [membership])
     except services.Refused as error:

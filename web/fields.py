@@ -1,0 +1,72 @@
+"""Form fields for values typed the Norwegian way: dates, kroner and percentages.
+
+The field's data is the parsed value (a date, integer øre, hundredths of a percent); what was typed
+is shown again next to the message when it cannot be read.
+"""
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+from wtforms.validators import StopValidation
+
+from rules.csvfile import parse_date, parse_kroner, parse_percent
+from rules.money import format_kroner, format_percent
+
+
+class ParsedField(StringField):
+    def parse(self, text: str):
+        raise NotImplementedError
+
+    def show(self, value) -> str:
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            self.data = self.parse(valuelist[0])  # its ValueError is the field's message
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.show(self.data) if self.data is not None else ""
+
+
+class DateField(ParsedField):
+    """DD.MM.ÅÅÅÅ, or ÅÅÅÅ-MM-DD as a date picker sends it."""
+
+    def parse(self, text):
+        return parse_date(text)
+
+    def show(self, value) -> str:
+        return value.strftime("%d.%m.%Y")
+
+
+class PercentField(ParsedField):
+    """A percentage as hundredths: '80' → 8000, '1,15' → 115."""
+
+    def parse(self, text):
+        return parse_percent(text)
+
+    def show(self, value) -> str:
+        return format_percent(value).removesuffix(" %")
+
+
+class KronerField(ParsedField):
+    """An amount in kroner, not negative, as integer øre."""
+
+    def parse(self, text):
+        ore = parse_kroner(text)
+        if ore < 0:
+            raise ValueError(_l("Beløpet kan ikke være negativt."))
+        return ore
+
+    def show(self, value) -> str:
+        return format_kroner(value)
+
+
+def date_required(message=_l("Fyll ut datoen.")):
+    """Validator: a date must be given (a date that could not be read already has its message)."""
+
+    def check(form, field):
+        if field.data is None and not field.errors:
+            raise StopValidation(message)
+
+    return check
