@@ -2,6 +2,7 @@
 from .audit import AuditLog, record
 from .base import db, utcnow
 from .codes import DuesCode, EnrollmentCode, WithdrawalCode
+from .counter import Counter
 from .dues import DuesRate
 from .lifecycle import FollowUp, MembershipChange, Transfer
 from .membership import DuesCodePeriod, Employment, InsurancePeriod, Membership
@@ -10,7 +11,7 @@ from .person import Person, PersonNote
 from .user import LoginAttempt, User, UserScope, UserSession
 
 __all__ = [
-    "AuditLog", "Branch", "DuesRate", "BranchRate", "County", "DuesCode", "DuesCodePeriod", "Employer",
+    "AuditLog", "Branch", "Counter", "DuesRate", "BranchRate", "County", "DuesCode", "DuesCodePeriod", "Employer",
     "Employment", "EnrollmentCode", "FollowUp", "InsurancePeriod", "LoginAttempt", "Membership", "MembershipChange", "Person",
     "PersonNote", "Section", "Transfer", "User", "UserScope", "UserSession", "WithdrawalCode", "Workplace",
     "db", "record", "utcnow",

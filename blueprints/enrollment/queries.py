@@ -21,6 +21,7 @@ from models import (
     Workplace,
     db,
 )
+from models.counter import next_number
 from models.dues import load_member_facts, rate_history
 from models.scope import branch_scope, membership_scope
 from rules.dues import Dues, DuesError, member_dues, rates_on
@@ -125,7 +126,7 @@ def get_employer(employer_id: int) -> Employer:
 
 
 def next_member_number() -> int:
-    return (db.session.scalar(sa.select(sa.func.max(Membership.member_number))) or 0) + 1
+    return next_number("member_number", sa.select(sa.func.max(Membership.member_number)).scalar_subquery())
 
 
 # --- the queue "new members to put on deduction" --------------------------------------------------
