@@ -24,3 +24,13 @@ def test_xlsx_keeps_text_as_text(app):
     assert sheet["A2"].value == "Ås, Kari"
     assert sheet["B2"].data_type == "s" and sheet["B2"].value.startswith("=HYPERLINK")
     assert sheet["C2"].value == 633
+
+
+def test_an_export_is_written_to_the_audit_log(factory, session, client, login):
+    from models import AuditLog
+
+    login(factory.user("central"))
+    response = client.get("/utmelding/?format=csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    row = session.query(AuditLog).filter_by(entity="export").one()
+    assert row.summary.startswith("Eksportert stopp-trekk-") and row.summary.endswith(".csv (0 rader)")

@@ -11,6 +11,8 @@ from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from models import record
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -56,5 +58,9 @@ def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]
 
 
 def table_response(fmt: str, filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
-    """`fmt` is "csv" or "xlsx" (anything else is CSV)."""
-    return (xlsx_response if fmt == "xlsx" else csv_response)(filename, header, rows)
+    """`fmt` is "csv" or "xlsx" (anything else is CSV). The export is written to the audit log: it
+    is a read of every member on it."""
+    rows = list(rows)
+    extension = "xlsx" if fmt == "xlsx" else "csv"
+    record("read", "export", None, f"Eksportert {filename}.{extension} ({len(rows)} rader)")
+    return (xlsx_response if extension == "xlsx" else csv_response)(filename, header, rows)
