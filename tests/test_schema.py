@@ -75,3 +75,11 @@ def test_the_code_tables_are_seeded(connection):
     assert column("SELECT code FROM enrollment_codes ORDER BY code") == [0, 1, 6, 7]
     assert column("SELECT code FROM withdrawal_codes ORDER BY code") == [1, 2, 4, 5, 6, 7, 8]
     assert column("SELECT number FROM sections ORDER BY number") == [1, 2, 3, 4]
+
+
+def test_the_rate_history_loaded_by_the_migration_is_the_unions(app_ctx):
+    """The data migration and rules.dues.RATE_HISTORY (DOMAIN.md section 7) say the same."""
+    from models.dues import rate_history
+    from rules.dues import RATE_HISTORY
+
+    assert rate_history() == RATE_HISTORY
