@@ -10,7 +10,7 @@ from demo.numbers import national_id
 from rules.csvfile import ParseError
 from rules.deduction_file import MAX_FILE_BYTES, MAX_ROWS, FileLine, parse_period, read_deduction_file
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "trekkliste-example.csv"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "trekkliste-example.csv"
 HEADER = "periode;orgnr;avdeling;fodselsnummer;medlemsnummer;etternavn;fornavn;stillingsprosent;trekkgrunnlag;kontingent;forsikring"
 ORGNR = "814762459"
 ASMUND = "21047725078"
