@@ -5,6 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .audit import record
 from .base import db, utcnow
 from .codes import N_
 
@@ -90,3 +91,24 @@ class MembershipChange(db.Model):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+MEMBERSHIP_CONFLICT = "Noen andre har endret dette medlemskapet mens du arbeidet. Last siden på nytt og prøv igjen."
+
+
+def mark_notified(user, memberships: list, kind: str, summary: str) -> int:
+    """Mark that the payroll office was told to start or stop (`kind`) deducting for these members.
+
+    A mark once set is kept. Flushes, so a concurrent change of a membership raises StaleDataError
+    here; audits each new mark. Returns how many were marked now."""
+    now = utcnow()
+    marked = [m for m in memberships if getattr(m, f"{kind}_notified_at") is None]
+    for membership in marked:
+        setattr(membership, f"{kind}_notified_at", now)
+        setattr(membership, f"{kind}_notified_by", user.id)
+    db.session.flush()
+    for membership in marked:
+        record("update", "membership", membership.id, summary, person_id=membership.person_id,
+               changes={f"{kind}_notified_at": [None, now.isoformat(timespec="seconds")],
+                        f"{kind}_notified_by": [None, user.username]})
+    return len(marked)

@@ -4,8 +4,9 @@ The field's data is the parsed value (a date, integer øre, hundredths of a perc
 is shown again next to the message when it cannot be read.
 """
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import StopValidation
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation
 
 from rules.csvfile import parse_date, parse_kroner, parse_percent
 from rules.money import format_kroner, format_percent
@@ -70,3 +71,26 @@ def date_required(message=_l("Fyll ut datoen.")):
             raise StopValidation(message)
 
     return check
+
+
+def _strip(value):
+    return value.strip() if value else value
+
+
+class PersonFields(FlaskForm):
+    """A person's name, address and contact, as every form that registers or corrects one asks them."""
+
+    first_name = StringField(_l("Fornavn"), filters=[_strip], validators=[
+        DataRequired(_l("Fornavn må fylles ut.")), Length(max=100, message=_l("Høyst 100 tegn."))])
+    last_name = StringField(_l("Etternavn"), filters=[_strip], validators=[
+        DataRequired(_l("Etternavn må fylles ut.")), Length(max=100, message=_l("Høyst 100 tegn."))])
+    address = StringField(_l("Adresse"), filters=[_strip],
+                          validators=[Length(max=200, message=_l("Høyst 200 tegn."))])
+    postal_code = StringField(_l("Postnummer"), filters=[_strip], validators=[
+        Optional(), Regexp(r"^\d{4}$", message=_l("Postnummeret skal være fire siffer."))])
+    city = StringField(_l("Poststed"), filters=[_strip], validators=[Length(max=100, message=_l("Høyst 100 tegn."))])
+    phone = StringField(_l("Telefon"), filters=[_strip], validators=[
+        Optional(), Regexp(r"^\+?[\d ]{8,15}$", message=_l("Telefonnummeret skal være 8 til 15 siffer."))])
+    email = StringField(_l("E-post"), filters=[_strip], validators=[
+        Optional(), Email(_l("E-postadressen er ikke gyldig."), check_deliverability=False),
+        Length(max=200, message=_l("Høyst 200 tegn."))])

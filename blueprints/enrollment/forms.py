@@ -7,10 +7,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from models.codes import MEMBERSHIP_TYPES, PAYMENT_METHODS
-from web.fields import DateField, KronerField, PercentField, date_required
+from web.fields import DateField, KronerField, PercentField, PersonFields, date_required
 
 strip = [lambda v: v.strip() if v else v]
 HOME_CHOICES = [SelectChoice("covered", _l("Omfattet av hjemforsikring")),
@@ -24,26 +24,11 @@ class LookupForm(FlaskForm):
                               validators=[DataRequired(_l("Skriv inn fødselsnummeret."))])
 
 
-class EnrollmentForm(FlaskForm):
+class EnrollmentForm(PersonFields):
     """Step 2. The identity number comes from step 1 and is checked again when saved."""
 
     national_id = HiddenField()
     person_version = HiddenField()  # a known person: the version the form was filled from
-
-    first_name = StringField(_l("Fornavn"), filters=strip, validators=[
-        DataRequired(_l("Fornavn må fylles ut.")), Length(max=100, message=_l("Høyst 100 tegn."))])
-    last_name = StringField(_l("Etternavn"), filters=strip, validators=[
-        DataRequired(_l("Etternavn må fylles ut.")), Length(max=100, message=_l("Høyst 100 tegn."))])
-    address = StringField(_l("Adresse"), filters=strip,
-                          validators=[Length(max=200, message=_l("Høyst 200 tegn."))])
-    postal_code = StringField(_l("Postnummer"), filters=strip, validators=[
-        Optional(), Regexp(r"^\d{4}$", message=_l("Postnummeret skal være fire siffer."))])
-    city = StringField(_l("Poststed"), filters=strip, validators=[Length(max=100, message=_l("Høyst 100 tegn."))])
-    phone = StringField(_l("Telefon"), filters=strip, validators=[
-        Optional(), Regexp(r"^\+?[\d ]{8,15}$", message=_l("Telefonnummeret skal være 8 til 15 siffer."))])
-    email = StringField(_l("E-post"), filters=strip, validators=[
-        Optional(), Email(_l("E-postadressen er ikke gyldig."), check_deliverability=False),
-        Length(max=200, message=_l("Høyst 200 tegn."))])
 
     membership_type = SelectField(_l("Medlemstype"), default="main", validate_choice=False,
                                   choices=[SelectChoice(k, _l(v)) for k, v in MEMBERSHIP_TYPES.items()])

@@ -26,6 +26,7 @@ from models import (
 )
 from models.audit import diff
 from models.codes import COUNTY_ATTACHED_TYPES, INSURANCE_KINDS, MEMBERSHIP_TYPES, PAYMENT_METHODS
+from models.lifecycle import MEMBERSHIP_CONFLICT, mark_notified
 from models.scope import branch_scope
 from rules.dues import DuesError, check_pay
 from rules.idnumbers import InvalidNumber, NationalId, parse_national_id
@@ -37,7 +38,6 @@ from . import queries
 UNION_TRANSFER_CODES = {6, 7}  # from another union of the confederation: earlier union and its start
 WITHOUT_HOME_INSURANCE = 7  # ... which had no collective home insurance: a reservation, told to the county
 PERSON_FIELDS = ["first_name", "last_name", "address", "postal_code", "city", "phone", "email"]
-MEMBERSHIP_CONFLICT = "Noen andre har endret dette medlemskapet mens du arbeidet. Last siden på nytt og prøv igjen."
 PERSON_CONFLICT = ("Noen andre har endret opplysningene om denne personen mens du arbeidet. "
                    "Start innmeldingen på nytt.")
 
@@ -302,17 +302,8 @@ def mark_start_notified(user, memberships: list[Membership]) -> int:
     """Mark the payroll office as told to start deducting; those already marked keep their mark.
 
     Returns how many were marked now."""
-    now = utcnow()
-    marked = [m for m in memberships if m.start_notified_at is None]
-    for membership in marked:
-        membership.start_notified_at, membership.start_notified_by = now, user.id
     try:
-        db.session.flush()
+        return mark_notified(user, memberships, "start", "Lønningskontoret varslet om trekk for nytt medlem")
     except StaleDataError as error:
         db.session.rollback()
         raise Conflict from error
-    for membership in marked:
-        record("update", "membership", membership.id, "Lønningskontoret varslet om trekk for nytt medlem",
-               person_id=membership.person_id,
-               changes={"start_notified_at": [None, now.isoformat()], "start_notified_by": [None, user.username]})
-    return len(marked)

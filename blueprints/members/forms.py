@@ -2,10 +2,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from models.codes import MEMBERSHIP_TYPES
 from rules.idnumbers import InvalidNumber, parse_national_id
+from web.fields import PersonFields
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -44,35 +45,9 @@ def valid_national_id(form, field):
         raise ValidationError(str(error)) from error
 
 
-class PersonForm(FlaskForm):
+class PersonForm(PersonFields):
     version = HiddenField()
-    first_name = StringField(
-        _l("Fornavn"),
-        validators=[DataRequired(_l("Fornavn må fylles ut.")), Length(max=100, message=_l("Høyst 100 tegn."))],
-        filters=[lambda v: v.strip() if v else v],
-    )
-    last_name = StringField(
-        _l("Etternavn"),
-        validators=[DataRequired(_l("Etternavn må fylles ut.")), Length(max=100, message=_l("Høyst 100 tegn."))],
-        filters=[lambda v: v.strip() if v else v],
-    )
     national_id = StringField(_l("Fødselsnummer"), validators=[valid_national_id])
-    address = StringField(_l("Adresse"), validators=[Length(max=200, message=_l("Høyst 200 tegn."))])
-    postal_code = StringField(
-        _l("Postnummer"),
-        validators=[Optional(), Regexp(r"^\d{4}$", message=_l("Postnummeret skal være fire siffer."))],
-        filters=[lambda v: v.strip() if v else v],
-    )
-    city = StringField(_l("Poststed"), validators=[Length(max=100, message=_l("Høyst 100 tegn."))])
-    phone = StringField(
-        _l("Telefon"),
-        validators=[Optional(), Regexp(r"^\+?[\d ]{8,15}$", message=_l("Telefonnummeret skal være 8 til 15 siffer."))],
-    )
-    email = StringField(
-        _l("E-post"),
-        validators=[Optional(), Email(_l("E-postadressen er ikke gyldig."), check_deliverability=False)],
-        filters=[lambda v: v.strip() if v else v],
-    )
     return_mail = BooleanField(_l("Returpost (posten kom i retur)"))
 
     def validate_city(self, field):

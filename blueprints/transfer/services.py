@@ -20,12 +20,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import Branch, DuesCodePeriod, Employment, InsurancePeriod, Membership, Transfer, db, record, utcnow
 from models.audit import diff
 from models.codes import COUNTY_ATTACHED_TYPES, INSURANCE_KINDS
-from models.lifecycle import TRANSFER_STATES
+from models.lifecycle import MEMBERSHIP_CONFLICT, TRANSFER_STATES
 
 TRANSFERRED = 1  # withdrawal code "to another branch" and enrollment code "from another branch"
 TRANSFERABLE_TYPES = {"main", "secondary"}
-MEMBERSHIP_CONFLICT = ("Noen andre har endret dette medlemskapet mens du arbeidet. "
-                       "Last siden på nytt og prøv igjen.")
 TRANSFER_CONFLICT = ("Noen andre har endret denne overføringen mens du arbeidet. "
                      "Last siden på nytt og prøv igjen.")
 

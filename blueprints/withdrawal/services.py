@@ -10,9 +10,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Membership, WithdrawalCode, db, record, utcnow
+from models import Membership, WithdrawalCode, db, record
 from models.audit import diff
 from models.codes import INSURANCE_KINDS
+from models.lifecycle import MEMBERSHIP_CONFLICT, mark_notified
 from rules.lifecycle import add_months
 
 BRANCH_TRANSFER = 1  # done by the transfer routine ("Overfør" on the member card), never here
@@ -22,13 +23,12 @@ TO_OTHER_UNION = frozenset({6, 7})  # needs the receiving union; a transfer form
 CENTRAL_ONLY = frozenset({8})  # deleted centrally
 MONTHS_AHEAD = 3  # a resignation with notice may end up to three months from today, not later
 
-CONFLICT_MESSAGE = "Noen andre har endret dette medlemskapet mens du arbeidet. Last siden på nytt og prøv igjen."
 
 
 class Conflict(Exception):
     """The membership changed after the form was opened (optimistic locking)."""
 
-    message = CONFLICT_MESSAGE
+    message = MEMBERSHIP_CONFLICT
 
 
 class Refused(ValueError):
@@ -138,18 +138,8 @@ def mark_stop_notified(user, memberships: list[Membership]) -> int:
     for membership in memberships:
         if membership.active or membership.withdrawal_code == BRANCH_TRANSFER:
             raise Refused({None: f"Medlemsnummer {membership.member_number} står ikke i køen for stopp i trekk."})
-    now = utcnow()
-    marked = [m for m in memberships if m.stop_notified_at is None]
-    for membership in marked:
-        membership.stop_notified_at, membership.stop_notified_by = now, user.id
     try:
-        db.session.flush()
+        return mark_notified(user, memberships, "stop", "Lønnskontoret varslet om stopp i trekk")
     except StaleDataError as error:
         db.session.rollback()
         raise Conflict from error
-    for membership in marked:
-        record("update", "membership", membership.id, "Lønnskontoret varslet om stopp i trekk",
-               person_id=membership.person_id,
-               changes={"stop_notified_at": [None, now.isoformat(timespec="seconds")],
-                        "stop_notified_by": [None, user.username]})
-    return len(marked)
