@@ -85,6 +85,7 @@ def _default_config(app: Flask) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which idles out
         "BABEL_DEFAULT_LOCALE": "nb",
         "PAGE_SIZE": 50,
+        "JOB_RUNNER": os.environ.get("JOB_RUNNER", "thread"),  # web/jobs.py
     }
 
 
@@ -133,6 +134,7 @@ def _select_locale() -> str:
 def _register_blueprints(app: Flask) -> None:
     from blueprints.admin import bp as admin
     from blueprints.auth import bp as auth
+    from blueprints.deviations import bp as deviations
     from blueprints.dues import bp as dues
     from blueprints.enrollment import bp as enrollment
     from blueprints.home import bp as home
@@ -142,7 +144,8 @@ def _register_blueprints(app: Flask) -> None:
     from blueprints.transfer import bp as transfer
     from blueprints.withdrawal import bp as withdrawal
 
-    for blueprint in (auth, home, members, enrollment, withdrawal, transfer, routines, dues, organization, admin):
+    for blueprint in (auth, home, members, enrollment, withdrawal, transfer, routines, deviations, dues,
+                      organization, admin):
         app.register_blueprint(blueprint)
 
 

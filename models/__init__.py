@@ -1,9 +1,12 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
+from . import changes
 from .audit import AuditLog, record
 from .base import db, utcnow
 from .codes import DuesCode, EnrollmentCode, WithdrawalCode
 from .counter import Counter
+from .deduction import DeductionLine, DeductionList, PaidPeriod
 from .dues import DuesRate
+from .job import Job
 from .lifecycle import FollowUp, MembershipChange, Transfer
 from .membership import DuesCodePeriod, Employment, InsurancePeriod, Membership
 from .organization import Branch, BranchRate, County, Employer, Section, Workplace
@@ -11,7 +14,7 @@ from .person import Person, PersonNote
 from .user import LoginAttempt, User, UserScope, UserSession
 
 __all__ = [
-    "AuditLog", "Branch", "Counter", "DuesRate", "BranchRate", "County", "DuesCode", "DuesCodePeriod", "Employer",
+    "AuditLog", "Branch", "Counter", "DeductionLine", "DeductionList", "Job", "PaidPeriod", "changes", "DuesRate", "BranchRate", "County", "DuesCode", "DuesCodePeriod", "Employer",
     "Employment", "EnrollmentCode", "FollowUp", "InsurancePeriod", "LoginAttempt", "Membership", "MembershipChange", "Person",
     "PersonNote", "Section", "Transfer", "User", "UserScope", "UserSession", "WithdrawalCode", "Workplace",
     "db", "record", "utcnow",

@@ -95,15 +95,18 @@ def _covers(period, day: date) -> sa.ColumnElement[bool]:
     return sa.and_(period.from_date <= day, sa.or_(period.to_date.is_(None), period.to_date >= day))
 
 
-def member_fact_selects(day: date, *, membership_ids=None) -> dict[str, sa.Select]:
-    """The SELECTs load_member_facts() runs, by name: the active memberships (end_date NULL), or the
-    given ones, and the rows of history covering the day that their dues depend on.
+def member_fact_selects(day: date, *, membership_ids=None, on_day: bool = False) -> dict[str, sa.Select]:
+    """The SELECTs load_member_facts() runs, by name: the active memberships (end_date NULL; with
+    `on_day`, those active on the day, also if ended since), or the given ones, and the rows of
+    history covering the day that their dues depend on.
 
     For all active memberships the history tables are read whole (the rows covering the day), not
     joined to the memberships: the few rows of ended memberships are simply not looked up, and a plain
     scan is the fastest way through half a million rows."""
     if membership_ids is None:
-        chosen, of_chosen = Membership.end_date.is_(None), (lambda period: sa.true())
+        chosen = (sa.and_(Membership.start_date <= day, sa.or_(Membership.end_date.is_(None), Membership.end_date >= day))
+                  if on_day else Membership.end_date.is_(None))
+        of_chosen = lambda period: sa.true()  # noqa: E731
     else:
         ids = list(membership_ids)
         chosen, of_chosen = Membership.id.in_(ids), (lambda period: period.membership_id.in_(ids))
@@ -129,14 +132,15 @@ def member_fact_selects(day: date, *, membership_ids=None) -> dict[str, sa.Selec
     }
 
 
-def load_member_facts(day: date, *, membership_ids=None) -> Iterator[tuple[int, MemberFacts | None]]:
+def load_member_facts(day: date, *, membership_ids=None, on_day: bool = False
+                      ) -> Iterator[tuple[int, MemberFacts | None]]:
     """(membership id, facts) for the active memberships (end_date NULL), or the given ones, as they
     stood on the day: what member_facts() gives for each, or None where it raises DuesError because
     the membership has no dues code on the day.
 
     The history tables are read first; the memberships are then read and their facts made one at a
     time as the caller goes through them, so half a million facts are never held at once."""
-    selects = member_fact_selects(day, membership_ids=membership_ids)
+    selects = member_fact_selects(day, membership_ids=membership_ids, on_day=on_day)
     run = db.session.connection().execute  # Core rows: no ORM work per row
     codes: dict[int, tuple[str, date]] = {}
     for membership_id, code, from_date in run(selects["dues_codes"]):

@@ -56,7 +56,7 @@ def make_migrated_app(url: str, **config):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    return make_migrated_app(database_url(tmp_path_factory, "main"))
+    return make_migrated_app(database_url(tmp_path_factory, "main"), JOB_RUNNER="inline")
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import DuesCode, DuesCodePeriod, Membership, MembershipChange, db, record
+from models import DuesCodePeriod, Membership, MembershipChange, changes, db, record
 from models.codes import COUNTY_ATTACHED_TYPES, MEMBERSHIP_TYPES
-from rules.lifecycle import ChangeRefused, check_code_change, open_period_end, type_change_allowed
+from rules.lifecycle import type_change_allowed
 
 from . import change_queries
 from .services import EditConflict, FieldError
@@ -33,39 +33,13 @@ def _save(membership: Membership) -> None:
 
 def change_dues_code(user, membership: Membership, code: str, from_date: date, reason: str | None,
                      form_version: int) -> DuesCodePeriod:
-    """The open code period ends the day before `from_date` and the new code starts then.
-
-    The same from date as the open period's start replaces its code (a correction)."""
+    """The open code period ends the day before `from_date` and the new code starts then."""
     _check_version(membership, form_version)
-    if db.session.get(DuesCode, code) is None:
-        raise FieldError("code", "Velg en kontingentkode fra listen.")
-    current = membership.current_dues_code
-    if current is None:
-        raise FieldError("code", "Medlemskapet har ingen gjeldende kontingentkode. Kontakt Medlemsregisteret.")
     try:
-        check_code_change(user.role, current.code, code)
-    except ChangeRefused as error:
-        raise FieldError("code", str(error)) from error
-    try:
-        end = open_period_end(current.from_date, from_date)
-    except ChangeRefused as error:
-        raise FieldError("from_date", str(error)) from error
-    old_code, old_from = current.code, current.from_date
-    if end is None:
-        current.code = code
-        period = current
-    else:
-        current.to_date = end
-        period = DuesCodePeriod(membership=membership, code=code, from_date=from_date)
-    db.session.add(period)
+        period = changes.change_dues_code(user.role, membership, code, from_date, reason)
+    except changes.Refused as error:
+        raise FieldError(error.field, error.message) from error
     _save(membership)
-    changes = {"dues_code": [old_code, code], "from_date": [old_from.isoformat(), from_date.isoformat()]}
-    if reason:
-        changes["note"] = [None, reason]
-    record("update", "membership", membership.id,
-           f"Kontingentkode endret fra {old_code} til {code} fra {from_date:%d.%m.%Y} "
-           f"(medlemsnr. {membership.member_number})",
-           person_id=membership.person_id, changes=changes)
     return period
 
 

@@ -1,0 +1,49 @@
+"""The reads behind the deduction lists' pages and commands; every one passes through models.scope."""
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import selectinload
+
+from models import Branch, DeductionLine, DeductionList, Employer, db
+from models.scope import branch_scope
+
+from .services import line_options
+
+
+def list_scope(user) -> sa.ColumnElement[bool]:
+    """A condition on DeductionList: the lists of the branches the user may see."""
+    return DeductionList.branch_id.in_(sa.select(Branch.id).where(branch_scope(user)))
+
+
+def get_list(user, list_id: int) -> DeductionList:
+    """The list with its employer and branch, or 404 when missing or outside the user's scope."""
+    found = db.session.scalar(
+        sa.select(DeductionList).where(DeductionList.id == list_id, list_scope(user))
+        .options(selectinload(DeductionList.employer), selectinload(DeductionList.branch)))
+    return found or abort(404)
+
+
+def get_line(user, list_id: int, line_id: int) -> DeductionLine:
+    """A line, always through its list (scoped), with what handling it needs; else 404."""
+    deduction_list = get_list(user, list_id)
+    line = db.session.scalar(
+        sa.select(DeductionLine).where(DeductionLine.id == line_id, DeductionLine.list_id == deduction_list.id)
+        .options(*line_options()))
+    return line or abort(404)
+
+
+def find_list(user, period: date, orgnr: str, branch_number: int) -> DeductionList | None:
+    return db.session.scalar(
+        sa.select(DeductionList).join(Employer, Employer.id == DeductionList.employer_id)
+        .join(Branch, Branch.id == DeductionList.branch_id)
+        .where(DeductionList.period == period, Employer.orgnr == orgnr, Branch.number == branch_number,
+               list_scope(user))
+        .options(selectinload(DeductionList.employer), selectinload(DeductionList.branch)))
+
+
+def list_lines(deduction_list: DeductionList) -> list[DeductionLine]:
+    """The list's lines: the expected in their order, then the others (unexpected, carried in)."""
+    return db.session.scalars(
+        sa.select(DeductionLine).where(DeductionLine.list_id == deduction_list.id)
+        .order_by(DeductionLine.expected.desc(), DeductionLine.name, DeductionLine.id)).all()

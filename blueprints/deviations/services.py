@@ -1,0 +1,642 @@
+"""Deduction lists: forming what the register expects, receiving what employers reported, the
+comparison, handling each deviation (fixing the register and the list in one step), and posting.
+
+Each function changes the objects, flushes and audits; the request or command commits.
+"""
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from models import (
+    Branch,
+    DeductionLine,
+    DeductionList,
+    Employer,
+    Employment,
+    Membership,
+    PaidPeriod,
+    Person,
+    Workplace,
+    changes,
+    db,
+    record,
+    utcnow,
+)
+from models.deduction import (
+    EXPECTED,
+    IN_PROGRESS,
+    NOT_PAID_RESOLUTIONS,
+    POSTED,
+    RECEIVED,
+    RESOLUTIONS,
+    list_kid,
+    next_period,
+)
+from models.dues import load_member_facts, rate_history
+from models.scope import branch_scope
+from rules.csvfile import RowError
+from rules.deduction_file import FileLine, ListKey, read_deduction_file
+from rules.dues import DuesError, member_dues, rates_on
+from rules.money import format_kroner, format_percent
+from rules.reconcile import MISSING, UNEXPECTED, Expected, Reported, reconcile
+
+Refused = changes.Refused
+FORM_CHUNK = 200  # lists formed between two progress reports
+LINE_CHUNK = 5000  # rows per INSERT statement
+LEAVE_CODE = "O"
+CODE_CHOICES = ("A", "L", "O", "M", "U", "P")  # what a deviation may turn a working member into
+
+
+def period_text(period: date) -> str:
+    return f"{period:%m.%Y}"
+
+
+# --- forming the expected lists -------------------------------------------------------------------
+
+@dataclass
+class FormResult:
+    period: date
+    lists_created: int = 0
+    lines_created: int = 0
+    lists_existing: int = 0
+    members_without_rate: int = 0  # working members left out: no dues code or no branch rate
+
+    @property
+    def message(self) -> str:
+        text = (f"{self.lists_created} trekklister dannet for {period_text(self.period)} med "
+                f"{self.lines_created} medlemmer; {self.lists_existing} fantes fra før og ble ikke endret.")
+        if self.members_without_rate:
+            text += (f" {self.members_without_rate} medlemmer med trekk manglet kontingentkode eller "
+                     "fagforeningssats og ble ikke tatt med.")
+        return text
+
+    def as_dict(self) -> dict:
+        return {"period": f"{self.period:%Y-%m}", "lists_created": self.lists_created,
+                "lines_created": self.lines_created, "lists_existing": self.lists_existing,
+                "members_without_rate": self.members_without_rate, "message": self.message}
+
+
+def _covering(period, day: date) -> sa.ColumnElement[bool]:
+    return sa.and_(period.from_date <= day, sa.or_(period.to_date.is_(None), period.to_date >= day))
+
+
+def _main_employers(day: date, employer_id: int | None) -> dict[int, tuple[int, int, int | None]]:
+    """membership id → (employer id, position, pay at that employer) of the employer where the member
+    holds the largest deduction position on the day (the sum of positions there; ties: lowest id).
+    With `employer_id`, only the members whose main employer that is."""
+    query = (
+        sa.select(Employment.membership_id, Workplace.employer_id, sa.func.sum(Employment.position_bp),
+                  sa.func.sum(Employment.monthly_pay_ore))
+        .join(Workplace, Workplace.id == Employment.workplace_id)
+        .where(Employment.payment_method == "deduction", _covering(Employment, day))
+        .group_by(Employment.membership_id, Workplace.employer_id)
+    )
+    if employer_id is not None:
+        here = (sa.select(Employment.membership_id).join(Workplace, Workplace.id == Employment.workplace_id)
+                .where(Workplace.employer_id == employer_id, Employment.payment_method == "deduction",
+                       _covering(Employment, day)))
+        query = query.where(Employment.membership_id.in_(here))
+    best: dict[int, tuple[int, int, int | None]] = {}
+    for membership_id, employer, position, pay in db.session.execute(query):
+        known = best.get(membership_id)
+        if known is None or (position, -employer) > (known[1], -known[0]):
+            best[membership_id] = (employer, position, pay)
+    if employer_id is not None:
+        best = {key: value for key, value in best.items() if value[0] == employer_id}
+    return best
+
+
+def form_lists(period: date, *, only: tuple[int, int] | None = None, progress=None) -> FormResult:
+    """Form the expected lists of the month (`period` is its first day) for every employer and
+    branch, or only for (employer id, branch id): the branch's members working and paying by
+    deduction at the employer on the month's first day, with what they should pay. A list that
+    exists already is never changed. Set-based: a few reads, the rules in Python, bulk inserts."""
+    result = FormResult(period)
+    existing = set(db.session.execute(
+        sa.select(DeductionList.employer_id, DeductionList.branch_id).where(DeductionList.period == period)).all())
+    employers = _main_employers(period, only[0] if only else None)
+    history = rate_history()
+    rates = rates_on(history, period)
+    members = sa.select(Membership.id, Membership.branch_id, Membership.member_number, Membership.person_id,
+                        Person.national_id, Person.last_name, Person.first_name) \
+        .join(Person, Person.id == Membership.person_id) \
+        .where(Membership.start_date <= period,
+               sa.or_(Membership.end_date.is_(None), Membership.end_date >= period),
+               Membership.branch_id.is_not(None))
+    if only:
+        members = members.where(Membership.id.in_(list(employers)), Membership.branch_id == only[1])
+        facts = dict(load_member_facts(period, membership_ids=list(employers)))
+    else:
+        facts = dict(load_member_facts(period, on_day=True))
+
+    lines_by_list: dict[tuple[int, int], list[dict]] = defaultdict(list)
+    for membership_id, branch_id, number, person_id, national_id, last, first in db.session.execute(members):
+        employment = employers.get(membership_id)
+        member = facts.get(membership_id)
+        if employment is None:
+            continue
+        if member is None:
+            result.members_without_rate += 1
+            continue
+        try:
+            dues = member_dues(member, rates, period)
+        except DuesError:
+            result.members_without_rate += 1
+            continue
+        if dues.billing != "deduction" or dues.per != "month":
+            continue
+        key = (employment[0], branch_id)
+        if key in existing:
+            continue
+        lines_by_list[key].append({
+            "membership_id": membership_id, "person_id": person_id, "national_id": national_id,
+            "member_number": number, "name": f"{last}, {first}", "expected": True,
+            "position_bp": employment[1], "pay_basis_ore": employment[2],
+            "branch_rate_bp": member.branch_rate_bp, "cap_ore": dues.cap_ore,
+            "expected_dues_ore": dues.percentage_part_ore if member.monthly_pay_ore is not None else None,
+            "expected_insurance_ore": dues.fixed_ore, "origin_period": period,
+        })
+    result.lists_existing = len(existing) if not only else int(tuple(only) in existing)
+    if only and tuple(only) not in existing:
+        lines_by_list.setdefault(tuple(only), [])  # an employer's list with nobody expected is a list too
+
+    branch_numbers = dict(db.session.execute(sa.select(Branch.id, Branch.number)).all())
+    keys = sorted(lines_by_list)
+    now = utcnow()
+    for start in range(0, len(keys), FORM_CHUNK):
+        chunk = keys[start:start + FORM_CHUNK]
+        rows = [{
+            "period": period, "employer_id": employer, "branch_id": branch, "state": EXPECTED,
+            "kid": list_kid(period, employer, branch_numbers[branch]), "formed_at": now, "version": 1,
+            "expected_count": len(lines_by_list[(employer, branch)]),
+            "expected_dues_ore": sum(line["expected_dues_ore"] or 0 for line in lines_by_list[(employer, branch)]),
+            "expected_insurance_ore": sum(line["expected_insurance_ore"] for line in lines_by_list[(employer, branch)]),
+        } for employer, branch in chunk]
+        ids = db.session.execute(
+            sa.insert(DeductionList).returning(DeductionList.id, sort_by_parameter_order=True), rows).scalars().all()
+        lines = [dict(line, list_id=list_id) for list_id, key in zip(ids, chunk) for line in lines_by_list[key]]
+        for line_start in range(0, len(lines), LINE_CHUNK):
+            db.session.execute(sa.insert(DeductionLine), lines[line_start:line_start + LINE_CHUNK])
+        result.lists_created += len(chunk)
+        result.lines_created += len(lines)
+        if progress:
+            progress(result.lists_created, len(keys))
+    return result
+
+
+# --- receiving the employer's list ----------------------------------------------------------------
+
+@dataclass
+class ListImport:
+    deduction_list: DeductionList
+    already: bool  # the same lines were imported before: nothing changed
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class FileImport:
+    lists: list[ListImport] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def already(self) -> bool:
+        return bool(self.lists) and all(item.already for item in self.lists)
+
+    @property
+    def message(self) -> str:
+        if self.errors:
+            return f"Filen ble avvist med {len(self.errors)} feil. Ingenting er lagret."
+        if self.already:
+            return "Filen er allerede importert. Ingenting er endret."
+        new = [item for item in self.lists if not item.already]
+        text = f"{len(new)} trekkliste{'r' if len(new) != 1 else ''} mottatt med {self.rows} linjer."
+        if len(new) < len(self.lists):
+            text += f" {len(self.lists) - len(new)} var allerede importert og ble ikke endret."
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok, "message": self.message, "rows": self.rows,
+            "errors": [error.as_dict() for error in self.errors],
+            "lists": [{"id": item.deduction_list.id, "period": f"{item.deduction_list.period:%Y-%m}",
+                       "orgnr": item.deduction_list.employer.orgnr, "branch": item.deduction_list.branch.number,
+                       "already_imported": item.already, "counts": item.counts} for item in self.lists],
+        }
+
+
+def lines_digest(lines: list[FileLine]) -> str:
+    """The same reported lines give the same digest, whatever their order or the file's format."""
+    keys = sorted((line.national_id, line.member_number or 0, line.last_name, line.first_name,
+                   line.position_bp or -1, line.pay_basis_ore or -1, line.dues_ore, line.insurance_ore)
+                  for line in lines)
+    return hashlib.sha256(repr(keys).encode()).hexdigest()
+
+
+def import_file(user, data: bytes) -> FileImport:
+    """Import an employer's file (FORMATS.md section 1): all lists or none. A list not formed yet is
+    formed first; one received before with the same lines is left as it is; one received with other
+    lines is refused (the branch corrects it by handling its deviations)."""
+    parsed = read_deduction_file(data)
+    outcome = FileImport(errors=list(parsed.errors), rows=parsed.line_count)
+    if not parsed.ok:
+        return outcome
+    orgnrs = {orgnr for _, orgnr, _ in parsed.lists}
+    numbers = {number for _, _, number in parsed.lists}
+    employers = {e.orgnr: e for e in db.session.scalars(sa.select(Employer).where(Employer.orgnr.in_(orgnrs)))}
+    branches = {b.number: b for b in db.session.scalars(sa.select(Branch).where(Branch.number.in_(numbers)))}
+    allowed = set(db.session.scalars(sa.select(Branch.id).where(Branch.number.in_(numbers), branch_scope(user))))
+
+    plan: list[tuple[ListKey, date, Employer, Branch, DeductionList | None, str]] = []
+    for key, lines in parsed.lists.items():
+        (year, month), orgnr, number = key
+        row = lines[0].row
+        employer, branch = employers.get(orgnr), branches.get(number)
+        if employer is None:
+            outcome.errors.append(RowError(row, "orgnr", f"Arbeidsgiveren med organisasjonsnummer {orgnr} "
+                                                         "finnes ikke i registeret."))
+            continue
+        if branch is None:
+            outcome.errors.append(RowError(row, "avdeling", f"Fagforening nummer {number} finnes ikke."))
+            continue
+        if branch.id not in allowed:
+            outcome.errors.append(RowError(row, "avdeling", f"Du har ikke tilgang til fagforening nummer {number}."))
+            continue
+        period = date(year, month, 1)
+        existing = db.session.scalar(sa.select(DeductionList).where(
+            DeductionList.period == period, DeductionList.employer_id == employer.id,
+            DeductionList.branch_id == branch.id))
+        digest = lines_digest(lines)
+        if existing is not None and existing.received and existing.file_digest != digest:
+            when = "framført" if existing.posted else f"mottatt {existing.received_at:%d.%m.%Y}"
+            outcome.errors.append(RowError(row, "periode", (
+                f"Listen for {employer.name} / {branch.name} for {month:02d}.{year} er allerede {when} med "
+                "andre linjer. Avvik rettes på listen i registeret, ikke med en ny fil.")))
+            continue
+        plan.append((key, period, employer, branch, existing, digest))
+    if outcome.errors:
+        outcome.errors.sort(key=lambda error: error.row or 0)
+        return outcome
+
+    for key, period, employer, branch, existing, digest in plan:
+        if existing is not None and existing.received:
+            outcome.lists.append(ListImport(existing, already=True))
+            continue
+        if existing is None:
+            form_lists(period, only=(employer.id, branch.id))
+            existing = db.session.scalar(sa.select(DeductionList).where(
+                DeductionList.period == period, DeductionList.employer_id == employer.id,
+                DeductionList.branch_id == branch.id))
+        counts = receive(existing, [_reported(line) for line in parsed.lists[key]], source="file", digest=digest)
+        outcome.lists.append(ListImport(existing, already=False, counts=counts))
+    return outcome
+
+
+def _reported(line: FileLine) -> Reported:
+    return Reported(line.row, line.national_id, line.member_number, f"{line.last_name}, {line.first_name}",
+                    line.position_bp, line.pay_basis_ore, line.dues_ore, line.insurance_ore)
+
+
+def receive(deduction_list: DeductionList, reported: list[Reported], *, source: str, digest: str | None = None
+            ) -> dict[str, int]:
+    """The employer's real list arrives: compare it with the expected lines and store the outcome.
+    Returns the count of each status."""
+    expected_lines = db.session.scalars(sa.select(DeductionLine).where(
+        DeductionLine.list_id == deduction_list.id, DeductionLine.expected,
+        DeductionLine.carried_from_id.is_(None)).order_by(DeductionLine.id)).all()
+    expected = [Expected(line.membership_id, line.national_id, line.member_number, line.name,
+                         line.position_bp or 0, line.pay_basis_ore, line.branch_rate_bp or 0, line.cap_ore or 0,
+                         line.expected_insurance_ore or 0) for line in expected_lines]
+    by_membership = {line.membership_id: line for line in expected_lines}
+    outcomes = reconcile(expected, reported)
+
+    unexpected = [o.reported for o in outcomes if o.status == UNEXPECTED]
+    known = _members_by_national_id([line.national_id for line in unexpected], deduction_list.branch_id)
+    updates, inserts, counts = [], [], defaultdict(int)
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+        values = {"status": outcome.status, "reasons": "\n".join(outcome.reasons) or None}
+        if outcome.reported is not None:
+            line = outcome.reported
+            values |= {"reported_row": line.row, "reported_position_bp": line.position_bp,
+                       "reported_pay_basis_ore": line.pay_basis_ore, "reported_dues_ore": line.dues_ore,
+                       "reported_insurance_ore": line.insurance_ore}
+        if outcome.expected is not None:
+            updates.append(values | {"id": by_membership[outcome.expected.membership_id].id})
+        else:
+            member = known.get(line.national_id)
+            inserts.append(values | {
+                "list_id": deduction_list.id, "national_id": line.national_id, "name": line.name,
+                "member_number": member[2] if member else line.member_number, "expected": False,
+                "membership_id": member[0] if member else None, "person_id": member[1] if member else None,
+                "origin_period": deduction_list.period,
+            })
+    if updates:
+        db.session.execute(sa.update(DeductionLine), updates)
+    for start in range(0, len(inserts), LINE_CHUNK):
+        db.session.execute(sa.insert(DeductionLine), inserts[start:start + LINE_CHUNK])
+
+    deduction_list.state = RECEIVED
+    deduction_list.received_at = utcnow()
+    deduction_list.source = source
+    deduction_list.file_digest = digest
+    deduction_list.reported_count = len(reported)
+    deduction_list.reported_dues_ore = sum(line.dues_ore for line in reported)
+    deduction_list.reported_insurance_ore = sum(line.insurance_ore for line in reported)
+    db.session.flush()
+    db.session.expire(deduction_list, ["lines"])
+    record("import", "deduction_list", deduction_list.id,
+           f"Trekkliste {period_text(deduction_list.period)} mottatt ({'fil' if source == 'file' else 'portal'}): "
+           f"{len(reported)} linjer, {counts['missing']} mangler, {counts['unexpected']} ikke forventet, "
+           f"{counts['amount']} beløpsavvik")
+    return dict(counts)
+
+
+def _members_by_national_id(national_ids: list[str], branch_id: int) -> dict[str, tuple[int, int, int]]:
+    """national id → (membership id, person id, member number) of the person's membership, preferring
+    one in the list's branch; persons unknown to the register are simply absent."""
+    if not national_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Person.national_id, Membership.id, Person.id, Membership.member_number, Membership.branch_id)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Person.national_id.in_(national_ids), Membership.end_date.is_(None))
+        .order_by(Membership.id))
+    found: dict[str, tuple[int, int, int]] = {}
+    for national_id, membership_id, person_id, number, branch in rows:
+        if national_id not in found or branch == branch_id:
+            found[national_id] = (membership_id, person_id, number)
+    return found
+
+
+# --- handling a deviation -------------------------------------------------------------------------
+
+def _check_open(line: DeductionLine) -> None:
+    if line.deduction_list.posted:
+        raise Refused(None, "Listen er framført og kan ikke endres.")
+    if not line.deviation:
+        raise Refused(None, "Linjen har ikke noe avvik å behandle.")
+
+
+def _membership(line: DeductionLine) -> Membership:
+    if line.membership is None:
+        raise Refused(None, "Personen er ikke medlem i registeret; velg «Ikke medlem» eller «Nytt medlem».")
+    return line.membership
+
+
+def _employments_here(line: DeductionLine, day: date) -> list[Employment]:
+    employer_id = line.deduction_list.employer_id
+    found = [e for e in _membership(line).employments if e.workplace.employer_id == employer_id and e.covers(day)]
+    if not found:
+        raise Refused(None, f"Medlemmet har ikke noe arbeidsforhold hos {line.deduction_list.employer.name} "
+                            f"{day:%d.%m.%Y}.")
+    return found
+
+
+def _resolve(user, line: DeductionLine, resolution: str, text: str, note: str | None) -> None:
+    old = line.resolution
+    line.resolution = resolution
+    line.resolution_text = text[:300]
+    line.note = note or line.note
+    line.resolved_at = utcnow()
+    line.resolved_by = user.id
+    deduction_list = line.deduction_list
+    if deduction_list.state == RECEIVED:
+        deduction_list.state = IN_PROGRESS
+    db.session.flush()
+    record("update", "deduction_line", line.id,
+           f"Avvik på trekkliste {period_text(deduction_list.period)} ({deduction_list.employer.name}) "
+           f"for {line.name}: {text}", person_id=line.person_id,
+           changes={"resolution": [old, resolution]} | ({"note": [None, note]} if note else {}))
+
+
+def resolve(user, line: DeductionLine, action: str, data: dict) -> None:
+    """Handle one deviation: fix the register where the action says so, and mark the line. Raises
+    Refused (with the field) when the input does not hold; then nothing is changed."""
+    _check_open(line)
+    if action not in RESOLUTIONS:
+        raise Refused("action", "Velg hva som skal gjøres med avviket.")
+    note = (data.get("note") or "").strip() or None
+    handler = _ACTIONS[action]
+    text = handler(user, line, data)
+    _resolve(user, line, action, text, note)
+
+
+def _date(data: dict, field: str = "date") -> date:
+    value = data.get(field)
+    if not isinstance(value, date):
+        raise Refused(field, "Skriv en dato (dd.mm.åååå).")
+    return value
+
+
+def _accepted(user, line, data) -> str:
+    if line.status == UNEXPECTED and line.membership_id is None:
+        raise Refused(None, "Personen er ikke medlem; velg «Ikke medlem» eller «Nytt medlem».")
+    return RESOLUTIONS["accepted"]
+
+
+def _employment_ended(user, line, data) -> str:
+    last_day = _date(data)
+    membership = _membership(line)
+    for employment in _employments_here(line, min(last_day, line.deduction_list.period)):
+        changes.end_employment(membership, employment, last_day, "avvik på trekkliste")
+    return f"Arbeidsforholdet hos {line.deduction_list.employer.name} avsluttet {last_day:%d.%m.%Y}"
+
+
+def _moved(user, line, data) -> str:
+    from_date = _date(data)
+    workplace = data.get("workplace")
+    if not isinstance(workplace, Workplace):
+        raise Refused("orgnr", "Velg den nye arbeidsgiveren (organisasjonsnummer).")
+    if workplace.employer_id == line.deduction_list.employer_id:
+        raise Refused("orgnr", "Det er samme arbeidsgiver som listen gjelder.")
+    membership = _membership(line)
+    for employment in _employments_here(line, from_date - timedelta(days=1)):
+        changes.replace_employment(membership, employment, from_date, "flyttet, avvik på trekkliste",
+                                   workplace_id=workplace.id)
+    return f"Flyttet til {workplace.employer.name} ({workplace.name}) fra {from_date:%d.%m.%Y}"
+
+
+def _dues_code(user, line, data, code: str | None = None) -> str:
+    code = code or data.get("code")
+    if code not in CODE_CHOICES:
+        raise Refused("code", "Velg en av kodene A, L, O, M, U eller P.")
+    from_date = _date(data)
+    changes.change_dues_code(user.role, _membership(line), code, from_date, "avvik på trekkliste")
+    return f"Kontingentkode {code} fra {from_date:%d.%m.%Y}"
+
+
+def _leave(user, line, data) -> str:
+    _dues_code(user, line, data, LEAVE_CODE)
+    return f"Permisjon uten lønn (kode {LEAVE_CODE}) fra {_date(data):%d.%m.%Y}"
+
+
+def _position(user, line, data) -> str:
+    from_date = _date(data)
+    position = data.get("position_bp")
+    if not isinstance(position, int) or not 0 < position <= 10_000:
+        raise Refused("position", "Skriv en stillingsprosent over 0 og høyst 100.")
+    pay = data.get("monthly_pay_ore")
+    membership = _membership(line)
+    found = _employments_here(line, from_date)
+    if len(found) > 1:
+        raise Refused(None, "Medlemmet har flere arbeidsforhold hos arbeidsgiveren; endre dem på medlemskortet.")
+    values = {"position_bp": position} | ({"monthly_pay_ore": pay} if pay is not None else {})
+    changes.replace_employment(membership, found[0], from_date, "avvik på trekkliste", **values)
+    text = f"Stillingsprosent {format_percent(position)} fra {from_date:%d.%m.%Y}"
+    return text + (f", lønn {format_kroner(pay)} kr" if pay is not None else "")
+
+
+def _not_member(user, line, data) -> str:
+    if line.status != UNEXPECTED:
+        raise Refused(None, "Bare en person som ikke var forventet på listen kan meldes som ikke medlem.")
+    amount = line.reported_total_ore or 0
+    return f"Ikke medlem: arbeidsgiveren skal refundere {format_kroner(amount)} kr"
+
+
+def _new_member(user, line, data) -> str:
+    """The person has been enrolled since (from the list's link to enrollment): tie the line to the
+    new membership."""
+    if line.status != UNEXPECTED:
+        raise Refused(None, "Bare en person som ikke var forventet på listen kan meldes inn herfra.")
+    found = _members_by_national_id([line.national_id], line.deduction_list.branch_id).get(line.national_id)
+    if found is None:
+        raise Refused(None, "Personen er ikke innmeldt ennå. Meld inn først (lenken «Meld inn»), og velg så «Nytt medlem».")
+    line.membership_id, line.person_id, line.member_number = found
+    db.session.flush()
+    db.session.expire(line, ["membership"])
+    return f"Innmeldt som nytt medlem, medlemsnr. {found[2]}"
+
+
+def _carried(user, line, data) -> str:
+    """The deviation waits: a copy of the line goes to the same employer's and branch's list of the
+    next month (formed now if it is not yet), where it must be handled or carried again."""
+    if not (data.get("note") or "").strip():
+        raise Refused("note", "Skriv en merknad om hvorfor avviket overføres.")
+    source = line.deduction_list
+    period = next_period(source.period)
+    target = db.session.scalar(sa.select(DeductionList).where(
+        DeductionList.period == period, DeductionList.employer_id == source.employer_id,
+        DeductionList.branch_id == source.branch_id))
+    if target is None:
+        form_lists(period, only=(source.employer_id, source.branch_id))
+        target = db.session.scalar(sa.select(DeductionList).where(
+            DeductionList.period == period, DeductionList.employer_id == source.employer_id,
+            DeductionList.branch_id == source.branch_id))
+    if target.posted:
+        raise Refused(None, f"Listen for {period_text(period)} er allerede framført; avviket kan ikke overføres dit.")
+    copy = {column: getattr(line, column) for column in (
+        "membership_id", "person_id", "national_id", "member_number", "name", "position_bp", "pay_basis_ore",
+        "branch_rate_bp", "cap_ore", "expected_dues_ore", "expected_insurance_ore", "reported_row",
+        "reported_position_bp", "reported_pay_basis_ore", "reported_dues_ore", "reported_insurance_ore",
+        "status", "reasons", "note")}
+    db.session.add(DeductionLine(list_id=target.id, expected=False, carried_from_id=line.id,
+                                 origin_period=line.origin_period or source.period, **copy))
+    return f"Overført til {period_text(period)}"
+
+
+_ACTIONS = {
+    "accepted": _accepted, "employment_ended": _employment_ended, "moved": _moved, "dues_code": _dues_code,
+    "leave": _leave, "position": _position, "not_member": _not_member, "new_member": _new_member,
+    "carried": _carried,
+}
+
+
+def set_note(user, line: DeductionLine, note: str) -> None:
+    if line.deduction_list.posted:
+        raise Refused("note", "Listen er framført og kan ikke endres.")
+    old = line.note
+    line.note = note.strip() or None
+    db.session.flush()
+    record("update", "deduction_line", line.id, f"Merknad på trekkliste for {line.name}",
+           person_id=line.person_id, changes={"note": [old, line.note]})
+
+
+# --- posting --------------------------------------------------------------------------------------
+
+def open_deviations(deduction_list: DeductionList) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(
+        DeductionLine.list_id == deduction_list.id, DeductionLine.status.in_((MISSING, UNEXPECTED, "amount")),
+        DeductionLine.resolution.is_(None))) or 0
+
+
+def post(user, deduction_list: DeductionList) -> int:
+    """Post (framføre) the list: refused while a deviation is open; locks the list and makes each
+    member on it paid up for the month. Returns the number of members made paid up."""
+    if deduction_list.posted:
+        raise Refused(None, "Listen er allerede framført.")
+    if not deduction_list.received:
+        raise Refused(None, "Listen er ikke mottatt fra arbeidsgiveren ennå og kan ikke framføres.")
+    if open_count := open_deviations(deduction_list):
+        raise Refused(None, f"{open_count} avvik er ikke behandlet. Behandle dem før listen framføres.")
+    paid = db.session.execute(
+        sa.select(DeductionLine.membership_id, sa.func.sum(DeductionLine.reported_dues_ore),
+                  sa.func.sum(sa.func.coalesce(DeductionLine.reported_insurance_ore, 0)))
+        .where(DeductionLine.list_id == deduction_list.id, DeductionLine.membership_id.is_not(None),
+               DeductionLine.carried_from_id.is_(None), DeductionLine.reported_dues_ore.is_not(None),
+               sa.or_(DeductionLine.resolution.is_(None), DeductionLine.resolution.not_in(NOT_PAID_RESOLUTIONS)))
+        .group_by(DeductionLine.membership_id)).all()
+    now = utcnow()
+    rows = [{"membership_id": membership_id, "period": deduction_list.period, "list_id": deduction_list.id,
+             "dues_ore": dues, "insurance_ore": insurance, "created_at": now} for membership_id, dues, insurance in paid]
+    for start in range(0, len(rows), LINE_CHUNK):
+        db.session.execute(sa.insert(PaidPeriod), rows[start:start + LINE_CHUNK])
+    deduction_list.state = POSTED
+    deduction_list.posted_at = now
+    deduction_list.posted_by = user.id
+    db.session.flush()
+    record("update", "deduction_list", deduction_list.id,
+           f"Trekkliste {period_text(deduction_list.period)} for {deduction_list.employer.name} / "
+           f"{deduction_list.branch.name} framført: {len(rows)} medlemmer betalt for perioden",
+           changes={"state": [RECEIVED, POSTED]})
+    return len(rows)
+
+
+def line_options():
+    """Eager loads for handling a line: its list with employer and branch, its membership's history."""
+    return (selectinload(DeductionLine.deduction_list).selectinload(DeductionList.employer),
+            selectinload(DeductionLine.deduction_list).selectinload(DeductionList.branch),
+            selectinload(DeductionLine.membership).selectinload(Membership.employments)
+            .selectinload(Employment.workplace).selectinload(Workplace.employer),
+            selectinload(DeductionLine.membership).selectinload(Membership.dues_codes))
+
+
+STATUS_WORDS = {"matched": "i orden", "missing": "mangler", "unexpected": "ikke forventet", "amount": "beløpsavvik"}
+
+
+def _kroner_text(ore: int | None) -> str | None:
+    """`"633.00"`: the amount as the commands' JSON gives it (exact, a point as decimal mark)."""
+    return None if ore is None else f"{ore // 100}.{ore % 100:02d}"
+
+
+def list_as_dict(deduction_list: DeductionList, lines: list[DeductionLine]) -> dict:
+    """`flask lists show --json` (FORMATS.md section 4)."""
+    return {
+        "list": {
+            "id": deduction_list.id, "period": f"{deduction_list.period:%Y-%m}",
+            "employer": {"orgnr": deduction_list.employer.orgnr, "name": deduction_list.employer.name},
+            "branch": {"number": deduction_list.branch.number, "name": deduction_list.branch.name},
+            "state": deduction_list.state, "kid": deduction_list.kid,
+            "expected_count": deduction_list.expected_count,
+            "expected": _kroner_text(deduction_list.expected_total_ore),
+            "reported_count": deduction_list.reported_count,
+            "reported_dues": _kroner_text(deduction_list.reported_dues_ore),
+            "reported_insurance": _kroner_text(deduction_list.reported_insurance_ore),
+        },
+        "lines": [{
+            "national_id": line.national_id, "member_number": line.member_number, "name": line.name,
+            "status": line.status, "expected": _kroner_text(line.expected_total_ore),
+            "reported_dues": _kroner_text(line.reported_dues_ore),
+            "reported_insurance": _kroner_text(line.reported_insurance_ore),
+            "reasons": line.reason_list, "resolution": line.resolution, "note": line.note,
+            "carried_from_period": f"{line.origin_period:%Y-%m}" if line.carried_from_id else None,
+        } for line in lines],
+    }

@@ -1,0 +1,1 @@
+"""Deduction lists: the overview, a list with its deviations, handling, posting, reports."""

@@ -1,0 +1,100 @@
+"""Running background jobs (models.job.Job): forming a month's lists, later payment imports and
+distribution runs. A job's progress and result live in its row, so any worker can show them.
+
+`JOB_RUNNER` (config) says where a job runs:
+- "thread" (default): a thread of the web process, started when the request that submitted the job
+  has committed; the job commits its own progress as it goes. Needs nothing but the database.
+- "inline": at once, inside the submitting request or command (tests, and the CLI).
+
+A job function takes its parameters and a `progress(done, total)` callback and returns a JSON-able
+result; a `JobRefused` becomes the job's message for the user, any other error a generic one (and
+the log gets the traceback).
+"""
+import json
+import logging
+import threading
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from models import Job, db, utcnow
+from models.job import DONE, FAILED, RUNNING
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+JOBS: dict[str, Callable[[dict, Progress], dict]] = {}
+
+
+class JobRefused(ValueError):
+    """The job's input is refused; the message is for the user (Norwegian)."""
+
+
+def job(kind: str):
+    """Register a job function under `kind`."""
+    def register(function):
+        JOBS[kind] = function
+        return function
+    return register
+
+
+def submit(kind: str, params: dict, user) -> Job:
+    """Store the job and start it (see the module docstring). Returns the row."""
+    if kind not in JOBS:
+        raise KeyError(kind)
+    row = Job(kind=kind, params=json.dumps(params), created_by=user.id if user else None)
+    db.session.add(row)
+    db.session.flush()
+    if current_app.config.get("JOB_RUNNER", "thread") == "inline":
+        run(row.id)
+        return row
+    app, job_id = current_app._get_current_object(), row.id
+
+    def start(_session):
+        threading.Thread(target=_run_in_app, args=(app, job_id), name=f"job-{job_id}", daemon=True).start()
+
+    sa.event.listen(db.session(), "after_commit", start, once=True)
+    return row
+
+
+def running(kind: str) -> Job | None:
+    """The newest job of this kind not yet finished, if any."""
+    return db.session.scalar(sa.select(Job).where(Job.kind == kind, Job.state.in_(("queued", RUNNING)))
+                             .order_by(Job.id.desc()).limit(1))
+
+
+def _run_in_app(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        try:
+            run(job_id)
+        finally:
+            db.session.remove()
+
+
+def run(job_id: int) -> None:
+    """Run one job to its end, recording progress, result or failure in its row."""
+    row = db.session.get(Job, job_id)
+    row.state, row.started_at = RUNNING, utcnow()
+    db.session.commit()
+
+    def progress(done: int, total: int) -> None:
+        row.done, row.total = done, total
+        db.session.commit()
+
+    try:
+        result = JOBS[row.kind](row.arguments, progress)
+    except Exception as error:  # noqa: BLE001 (a failed job is recorded, never lost)
+        db.session.rollback()
+        row = db.session.get(Job, job_id)
+        row.state = FAILED
+        if isinstance(error, JobRefused):
+            row.message = str(error)
+        else:
+            log.exception("job %s (%s) failed", job_id, row.kind)
+            row.message = "Jobben stoppet på grunn av en feil. Det som var gjort før feilen, er lagret; kjør den på nytt."
+    else:
+        row.state = DONE
+        row.result = json.dumps(result, ensure_ascii=False)
+        row.message = result.get("message")
+    row.finished_at = utcnow()
+    db.session.commit()
