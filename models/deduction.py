@@ -213,12 +213,14 @@ class DeductionLine(db.Model):
 
 class PaidPeriod(db.Model):
     """The ledger: a member paid up for a month, by which list, with how much. Posting writes it, so
-    later routines (arrears, distribution) can ask "paid up to when?"."""
+    later routines (arrears, distribution) can ask "paid up to when?". One row per membership and
+    month: a member on two posted lists of a month (two employers deducted) is paid by the first."""
 
     __tablename__ = "paid_periods"
     __table_args__ = (
-        sa.UniqueConstraint("membership_id", "period", "list_id"),
-        sa.Index("ix_paid_periods_membership_period", "membership_id", "period"),
+        # one ledger row per membership and month, whichever list paid it first; the unique index
+        # also answers "paid up to when?"
+        sa.UniqueConstraint("membership_id", "period"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(sa.ForeignKey("memberships.id"))

@@ -9,6 +9,8 @@ distribution runs. A job's progress and result live in its row, so any worker ca
 A job function takes its parameters and a `progress(done, total)` callback and returns a JSON-able
 result; a `JobRefused` becomes the job's message for the user, any other error a generic one (and
 the log gets the traceback).
+
+`wait(job_id)` joins a job's thread in this process (tests; an orderly shutdown).
 """
 import json
 import logging
@@ -24,6 +26,8 @@ from models.job import DONE, FAILED, RUNNING
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 JOBS: dict[str, Callable[[dict, Progress], dict]] = {}
+_threads: dict[int, threading.Thread] = {}  # the jobs this process runs now, for wait()
+_lock = threading.Lock()
 
 
 class JobRefused(ValueError):
@@ -48,13 +52,33 @@ def submit(kind: str, params: dict, user) -> Job:
     if current_app.config.get("JOB_RUNNER", "thread") == "inline":
         run(row.id)
         return row
-    app, job_id = current_app._get_current_object(), row.id
+    app, job_id, outcome = current_app._get_current_object(), row.id, {}
 
-    def start(_session):
-        threading.Thread(target=_run_in_app, args=(app, job_id), name=f"job-{job_id}", daemon=True).start()
+    def start(_session) -> None:
+        if outcome.setdefault("ended", "committed") != "committed":
+            return  # rolled back before: the row is gone, nothing to run
+        thread = threading.Thread(target=_run_in_app, args=(app, job_id), name=f"job-{job_id}", daemon=True)
+        with _lock:
+            _threads[job_id] = thread
+        thread.start()
+
+    def cancel(_session) -> None:
+        outcome.setdefault("ended", "rolled back")
 
     sa.event.listen(db.session(), "after_commit", start, once=True)
+    sa.event.listen(db.session(), "after_rollback", cancel, once=True)
     return row
+
+
+def wait(job_id: int, timeout: float | None = None) -> bool:
+    """Wait for a job this process runs in a thread; True when it is not running here (any more).
+    For tests and orderly shutdowns; pages read the job's row instead."""
+    with _lock:
+        thread = _threads.get(job_id)
+    if thread is None:
+        return True
+    thread.join(timeout)
+    return not thread.is_alive()
 
 
 def running(kind: str) -> Job | None:
@@ -69,11 +93,16 @@ def _run_in_app(app: Flask, job_id: int) -> None:
             run(job_id)
         finally:
             db.session.remove()
+            with _lock:
+                _threads.pop(job_id, None)
 
 
 def run(job_id: int) -> None:
     """Run one job to its end, recording progress, result or failure in its row."""
     row = db.session.get(Job, job_id)
+    if row is None or row.finished:
+        log.warning("job %s not found or finished already; not run", job_id)
+        return
     row.state, row.started_at = RUNNING, utcnow()
     db.session.commit()
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("deviations", __name__, url_prefix="/trekklister", cli_group="lists")
 
-from . import cli, jobs, views  # noqa: E402,F401
+from . import cli, jobs, overview, views  # noqa: E402,F401

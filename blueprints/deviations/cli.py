@@ -27,6 +27,7 @@ class _System:
 
 SYSTEM: User = _System()  # type: ignore[assignment]
 
+
 def _period(text: str) -> date:
     try:
         year, month = parse_period(text)
@@ -34,14 +35,22 @@ def _period(text: str) -> date:
         raise click.BadParameter(str(error), param_hint="--period") from error
     return date(year, month, 1)
 
+
 @bp.cli.command("form")
 @click.option("--period", required=True, help="The month, YYYY-MM.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the summary.")
 def form_command(period: str, as_json: bool):
     """Form the expected lists of a month for every employer and branch (again: changes nothing)."""
-    result = services.form_lists(_period(period))
+    try:
+        result = services.form_lists(_period(period))
+    except services.Refused as refused:
+        db.session.rollback()
+        click.echo(json.dumps({"ok": False, "message": refused.message}, ensure_ascii=False) if as_json
+                   else refused.message)
+        sys.exit(1)
     db.session.commit()
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False) if as_json else result.message)
+
 
 @bp.cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -60,10 +69,11 @@ def import_command(file: Path, as_json: bool):
         for error in outcome.errors:
             click.echo(f"  {error}")
         for item in outcome.lists:
-            if not item.already:
-                counts = ", ".join(f"{n} {services.STATUS_WORDS[status]}" for status, n in sorted(item.counts.items()))
-                click.echo(f"  {item.deduction_list.employer.name} / {item.deduction_list.branch.name}: {counts}")
+            where = (f"  {item.deduction_list.employer.name} / {item.deduction_list.branch.name}, "
+                     f"{services.period_text(item.deduction_list.period)}")
+            click.echo(f"{where}: {'allerede importert' if item.already else services.counts_text(item.counts)}")
     sys.exit(0 if outcome.ok else 1)
+
 
 @bp.cli.command("show")
 @click.option("--period", required=True, help="The month, YYYY-MM.")

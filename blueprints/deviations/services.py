@@ -6,7 +6,7 @@ Each function changes the objects, flushes and audits; the request or command co
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -27,8 +27,10 @@ from models import (
     utcnow,
 )
 from models.deduction import (
+    DEVIATIONS,
     EXPECTED,
     IN_PROGRESS,
+    LINE_STATUSES,
     NOT_PAID_RESOLUTIONS,
     POSTED,
     RECEIVED,
@@ -40,9 +42,9 @@ from models.dues import load_member_facts, rate_history
 from models.scope import branch_scope
 from rules.csvfile import RowError
 from rules.deduction_file import FileLine, ListKey, read_deduction_file
-from rules.dues import DuesError, member_dues, rates_on
+from rules.dues import DuesError, check_pay, member_dues, rates_on
 from rules.money import format_kroner, format_percent
-from rules.reconcile import MISSING, UNEXPECTED, Expected, Reported, reconcile
+from rules.reconcile import UNEXPECTED, Expected, Reported, reconcile
 
 Refused = changes.Refused
 FORM_CHUNK = 200  # lists formed between two progress reports
@@ -53,6 +55,10 @@ CODE_CHOICES = ("A", "L", "O", "M", "U", "P")  # what a deviation may turn a wor
 
 def period_text(period: date) -> str:
     return f"{period:%m.%Y}"
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 # --- forming the expected lists -------------------------------------------------------------------
@@ -67,11 +73,12 @@ class FormResult:
 
     @property
     def message(self) -> str:
-        text = (f"{self.lists_created} trekklister dannet for {period_text(self.period)} med "
-                f"{self.lines_created} medlemmer; {self.lists_existing} fantes fra før og ble ikke endret.")
+        text = (f"{_count(self.lists_created, 'trekkliste', 'trekklister')} dannet for {period_text(self.period)} "
+                f"med {_count(self.lines_created, 'medlem', 'medlemmer')}; {self.lists_existing} fantes fra før "
+                "og ble ikke endret.")
         if self.members_without_rate:
-            text += (f" {self.members_without_rate} medlemmer med trekk manglet kontingentkode eller "
-                     "fagforeningssats og ble ikke tatt med.")
+            text += (f" {_count(self.members_without_rate, 'medlem', 'medlemmer')} med trekk manglet "
+                     "kontingentkode eller fagforeningssats og ble ikke tatt med.")
         return text
 
     def as_dict(self) -> dict:
@@ -82,6 +89,13 @@ class FormResult:
 
 def _covering(period, day: date) -> sa.ColumnElement[bool]:
     return sa.and_(period.from_date <= day, sa.or_(period.to_date.is_(None), period.to_date >= day))
+
+
+def _deduction_memberships(day: date, employer_id: int) -> sa.Select:
+    """The memberships with a deduction employment at the employer on the day (a subquery)."""
+    return (sa.select(Employment.membership_id).join(Workplace, Workplace.id == Employment.workplace_id)
+            .where(Workplace.employer_id == employer_id, Employment.payment_method == "deduction",
+                   _covering(Employment, day)))
 
 
 def _main_employers(day: date, employer_id: int | None) -> dict[int, tuple[int, int, int | None]]:
@@ -96,10 +110,7 @@ def _main_employers(day: date, employer_id: int | None) -> dict[int, tuple[int, 
         .group_by(Employment.membership_id, Workplace.employer_id)
     )
     if employer_id is not None:
-        here = (sa.select(Employment.membership_id).join(Workplace, Workplace.id == Employment.workplace_id)
-                .where(Workplace.employer_id == employer_id, Employment.payment_method == "deduction",
-                       _covering(Employment, day)))
-        query = query.where(Employment.membership_id.in_(here))
+        query = query.where(Employment.membership_id.in_(_deduction_memberships(day, employer_id)))
     best: dict[int, tuple[int, int, int | None]] = {}
     for membership_id, employer, position, pay in db.session.execute(query):
         known = best.get(membership_id)
@@ -110,17 +121,25 @@ def _main_employers(day: date, employer_id: int | None) -> dict[int, tuple[int, 
     return best
 
 
+def rates_for(period: date):
+    """The union's rates in force on the month's first day; Refused (field "period") before the first."""
+    try:
+        return rates_on(rate_history(), period)
+    except DuesError as error:
+        raise Refused("period", str(error)) from error
+
+
 def form_lists(period: date, *, only: tuple[int, int] | None = None, progress=None) -> FormResult:
     """Form the expected lists of the month (`period` is its first day) for every employer and
     branch, or only for (employer id, branch id): the branch's members working and paying by
     deduction at the employer on the month's first day, with what they should pay. A list that
-    exists already is never changed. Set-based: a few reads, the rules in Python, bulk inserts."""
+    exists already is never changed. Set-based: a few reads, the rules in Python, bulk inserts.
+    Refused (field "period") for a month before the first rates."""
+    rates = rates_for(period)
     result = FormResult(period)
     existing = set(db.session.execute(
         sa.select(DeductionList.employer_id, DeductionList.branch_id).where(DeductionList.period == period)).all())
     employers = _main_employers(period, only[0] if only else None)
-    history = rate_history()
-    rates = rates_on(history, period)
     members = sa.select(Membership.id, Membership.branch_id, Membership.member_number, Membership.person_id,
                         Person.national_id, Person.last_name, Person.first_name) \
         .join(Person, Person.id == Membership.person_id) \
@@ -128,13 +147,17 @@ def form_lists(period: date, *, only: tuple[int, int] | None = None, progress=No
                sa.or_(Membership.end_date.is_(None), Membership.end_date >= period),
                Membership.branch_id.is_not(None))
     if only:
-        members = members.where(Membership.id.in_(list(employers)), Membership.branch_id == only[1])
-        facts = dict(load_member_facts(period, membership_ids=list(employers)))
+        # one employer's members in one branch: no list of ids in the SQL but the few found
+        members = db.session.execute(members.where(
+            Membership.branch_id == only[1], Membership.id.in_(_deduction_memberships(period, only[0])))).all()
+        ids = [row[0] for row in members if row[0] in employers]
+        facts = dict(load_member_facts(period, membership_ids=ids)) if ids else {}
     else:
         facts = dict(load_member_facts(period, on_day=True))
+        members = db.session.execute(members)  # streamed after the facts are read
 
     lines_by_list: dict[tuple[int, int], list[dict]] = defaultdict(list)
-    for membership_id, branch_id, number, person_id, national_id, last, first in db.session.execute(members):
+    for membership_id, branch_id, number, person_id, national_id, last, first in members:
         employment = employers.get(membership_id)
         member = facts.get(membership_id)
         if employment is None:
@@ -194,7 +217,8 @@ def form_lists(period: date, *, only: tuple[int, int] | None = None, progress=No
 class ListImport:
     deduction_list: DeductionList
     already: bool  # the same lines were imported before: nothing changed
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # lines by status (every status); empty when already
+    rows: int = 0  # the file's lines for this list
 
 
 @dataclass
@@ -218,7 +242,8 @@ class FileImport:
         if self.already:
             return "Filen er allerede importert. Ingenting er endret."
         new = [item for item in self.lists if not item.already]
-        text = f"{len(new)} trekkliste{'r' if len(new) != 1 else ''} mottatt med {self.rows} linjer."
+        rows = sum(item.rows for item in new)
+        text = f"{_count(len(new), 'trekkliste', 'trekklister')} mottatt med {_count(rows, 'linje', 'linjer')}."
         if len(new) < len(self.lists):
             text += f" {len(self.lists) - len(new)} var allerede importert og ble ikke endret."
         return text
@@ -229,7 +254,8 @@ class FileImport:
             "errors": [error.as_dict() for error in self.errors],
             "lists": [{"id": item.deduction_list.id, "period": f"{item.deduction_list.period:%Y-%m}",
                        "orgnr": item.deduction_list.employer.orgnr, "branch": item.deduction_list.branch.number,
-                       "already_imported": item.already, "counts": item.counts} for item in self.lists],
+                       "already_imported": item.already, "rows": item.rows, "counts": item.counts}
+                      for item in self.lists],
         }
 
 
@@ -256,6 +282,7 @@ def import_file(user, data: bytes) -> FileImport:
     allowed = set(db.session.scalars(sa.select(Branch.id).where(Branch.number.in_(numbers), branch_scope(user))))
 
     plan: list[tuple[ListKey, date, Employer, Branch, DeductionList | None, str]] = []
+    without_rates: dict[date, str | None] = {}  # period → why no list can be formed for it
     for key, lines in parsed.lists.items():
         (year, month), orgnr, number = key
         row = lines[0].row
@@ -271,9 +298,12 @@ def import_file(user, data: bytes) -> FileImport:
             outcome.errors.append(RowError(row, "avdeling", f"Du har ikke tilgang til fagforening nummer {number}."))
             continue
         period = date(year, month, 1)
-        existing = db.session.scalar(sa.select(DeductionList).where(
-            DeductionList.period == period, DeductionList.employer_id == employer.id,
-            DeductionList.branch_id == branch.id))
+        if period not in without_rates:
+            without_rates[period] = _refusal(rates_for, period)
+        if without_rates[period]:
+            outcome.errors.append(RowError(row, "periode", without_rates[period]))
+            continue
+        existing = _list_of(period, employer.id, branch.id)
         digest = lines_digest(lines)
         if existing is not None and existing.received and existing.file_digest != digest:
             when = "framført" if existing.posted else f"mottatt {existing.received_at:%d.%m.%Y}"
@@ -287,17 +317,26 @@ def import_file(user, data: bytes) -> FileImport:
         return outcome
 
     for key, period, employer, branch, existing, digest in plan:
+        rows = len(parsed.lists[key])
         if existing is not None and existing.received:
-            outcome.lists.append(ListImport(existing, already=True))
+            outcome.lists.append(ListImport(existing, already=True, rows=rows))
             continue
         if existing is None:
             form_lists(period, only=(employer.id, branch.id))
-            existing = db.session.scalar(sa.select(DeductionList).where(
-                DeductionList.period == period, DeductionList.employer_id == employer.id,
-                DeductionList.branch_id == branch.id))
-        counts = receive(existing, [_reported(line) for line in parsed.lists[key]], source="file", digest=digest)
-        outcome.lists.append(ListImport(existing, already=False, counts=counts))
+            existing = _list_of(period, employer.id, branch.id)
+        counts = receive(existing, [_reported(line) for line in parsed.lists[key]], source="file", digest=digest,
+                         user=user)
+        outcome.lists.append(ListImport(existing, already=False, counts=counts, rows=rows))
     return outcome
+
+
+def _refusal(check, *args) -> str | None:
+    """The message of the Refused that `check(*args)` raises, or None when it passes."""
+    try:
+        check(*args)
+    except Refused as refused:
+        return refused.message
+    return None
 
 
 def _reported(line: FileLine) -> Reported:
@@ -305,10 +344,19 @@ def _reported(line: FileLine) -> Reported:
                     line.position_bp, line.pay_basis_ore, line.dues_ore, line.insurance_ore)
 
 
-def receive(deduction_list: DeductionList, reported: list[Reported], *, source: str, digest: str | None = None
-            ) -> dict[str, int]:
+def _reported_values(line: Reported) -> dict:
+    """The columns of a DeductionLine that hold what the employer reported."""
+    return {"reported_row": line.row, "reported_position_bp": line.position_bp,
+            "reported_pay_basis_ore": line.pay_basis_ore, "reported_dues_ore": line.dues_ore,
+            "reported_insurance_ore": line.insurance_ore}
+
+
+def receive(deduction_list: DeductionList, reported: list[Reported], *, source: str, digest: str | None = None,
+            user=None) -> dict[str, int]:
     """The employer's real list arrives: compare it with the expected lines and store the outcome.
-    Returns the count of each status."""
+    Returns the count of each status. A list is received once: a new file does not replace it."""
+    if deduction_list.received:
+        raise Refused(None, f"Listen for {period_text(deduction_list.period)} er allerede mottatt.")
     expected_lines = db.session.scalars(sa.select(DeductionLine).where(
         DeductionLine.list_id == deduction_list.id, DeductionLine.expected,
         DeductionLine.carried_from_id.is_(None)).order_by(DeductionLine.id)).all()
@@ -318,27 +366,28 @@ def receive(deduction_list: DeductionList, reported: list[Reported], *, source: 
     by_membership = {line.membership_id: line for line in expected_lines}
     outcomes = reconcile(expected, reported)
 
-    unexpected = [o.reported for o in outcomes if o.status == UNEXPECTED]
-    known = _members_by_national_id([line.national_id for line in unexpected], deduction_list.branch_id)
-    updates, inserts, counts = [], [], defaultdict(int)
+    # a person not expected is linked to the register when the identity number is a member's
+    unexpected = [outcome.reported for outcome in outcomes if outcome.status == UNEXPECTED]
+    known = _members_by_national_id([reported_line.national_id for reported_line in unexpected],
+                                    deduction_list.branch_id)
+    updates, inserts = [], []
+    counts = dict.fromkeys(LINE_STATUSES, 0)
     for outcome in outcomes:
         counts[outcome.status] += 1
         values = {"status": outcome.status, "reasons": "\n".join(outcome.reasons) or None}
         if outcome.reported is not None:
-            line = outcome.reported
-            values |= {"reported_row": line.row, "reported_position_bp": line.position_bp,
-                       "reported_pay_basis_ore": line.pay_basis_ore, "reported_dues_ore": line.dues_ore,
-                       "reported_insurance_ore": line.insurance_ore}
-        if outcome.expected is not None:
+            values |= _reported_values(outcome.reported)
+        if outcome.expected is not None:  # matched, missing or amount: the expected line is updated
             updates.append(values | {"id": by_membership[outcome.expected.membership_id].id})
-        else:
-            member = known.get(line.national_id)
-            inserts.append(values | {
-                "list_id": deduction_list.id, "national_id": line.national_id, "name": line.name,
-                "member_number": member[2] if member else line.member_number, "expected": False,
-                "membership_id": member[0] if member else None, "person_id": member[1] if member else None,
-                "origin_period": deduction_list.period,
-            })
+            continue
+        reported_line = outcome.reported  # unexpected: a new line for the person in the file
+        member = known.get(reported_line.national_id)
+        membership_id, person_id, member_number = member or (None, None, reported_line.member_number)
+        inserts.append(values | {
+            "list_id": deduction_list.id, "national_id": reported_line.national_id, "name": reported_line.name,
+            "member_number": member_number, "expected": False, "membership_id": membership_id,
+            "person_id": person_id, "origin_period": deduction_list.period,
+        })
     if updates:
         db.session.execute(sa.update(DeductionLine), updates)
     for start in range(0, len(inserts), LINE_CHUNK):
@@ -356,8 +405,8 @@ def receive(deduction_list: DeductionList, reported: list[Reported], *, source: 
     record("import", "deduction_list", deduction_list.id,
            f"Trekkliste {period_text(deduction_list.period)} mottatt ({'fil' if source == 'file' else 'portal'}): "
            f"{len(reported)} linjer, {counts['missing']} mangler, {counts['unexpected']} ikke forventet, "
-           f"{counts['amount']} beløpsavvik")
-    return dict(counts)
+           f"{counts['amount']} beløpsavvik", user=user)
+    return counts
 
 
 def _members_by_national_id(national_ids: list[str], branch_id: int) -> dict[str, tuple[int, int, int]]:
@@ -384,6 +433,8 @@ def _check_open(line: DeductionLine) -> None:
         raise Refused(None, "Listen er framført og kan ikke endres.")
     if not line.deviation:
         raise Refused(None, "Linjen har ikke noe avvik å behandle.")
+    if line.resolution is not None:
+        raise Refused(None, f"Avviket er allerede behandlet: {line.resolution_text}.")
 
 
 def _membership(line: DeductionLine) -> Membership:
@@ -393,41 +444,60 @@ def _membership(line: DeductionLine) -> Membership:
 
 
 def _employments_here(line: DeductionLine, day: date) -> list[Employment]:
+    """The member's employments at the list's employer in force on the day; refused when none is."""
     employer_id = line.deduction_list.employer_id
     found = [e for e in _membership(line).employments if e.workplace.employer_id == employer_id and e.covers(day)]
     if not found:
-        raise Refused(None, f"Medlemmet har ikke noe arbeidsforhold hos {line.deduction_list.employer.name} "
-                            f"{day:%d.%m.%Y}.")
+        raise Refused("date", f"Medlemmet har ikke noe arbeidsforhold hos {line.deduction_list.employer.name} "
+                              f"{day:%d.%m.%Y}.")
     return found
+
+
+def _no_employment_after(line: DeductionLine, day: date) -> None:
+    """Refused when an employment at the list's employer starts after the day: ending or moving the
+    one in force then would leave that one open. Such a history is changed on the member card."""
+    employer_id = line.deduction_list.employer_id
+    later = [e for e in _membership(line).employments if e.workplace.employer_id == employer_id and e.from_date > day]
+    if later:
+        raise Refused("date", f"Medlemmet har et arbeidsforhold hos {line.deduction_list.employer.name} som begynner "
+                              f"{later[0].from_date:%d.%m.%Y}, etter datoen. Endre det på medlemskortet.")
 
 
 def _resolve(user, line: DeductionLine, resolution: str, text: str, note: str | None) -> None:
     old = line.resolution
+    old_note = line.note
     line.resolution = resolution
     line.resolution_text = text[:300]
     line.note = note or line.note
     line.resolved_at = utcnow()
     line.resolved_by = user.id
     deduction_list = line.deduction_list
+    old_state = deduction_list.state
     if deduction_list.state == RECEIVED:
         deduction_list.state = IN_PROGRESS
     db.session.flush()
+    changed = {"resolution": [old, resolution]}
+    if line.note != old_note:
+        changed["note"] = [old_note, line.note]
+    if deduction_list.state != old_state:
+        changed["state"] = [old_state, deduction_list.state]
     record("update", "deduction_line", line.id,
            f"Avvik på trekkliste {period_text(deduction_list.period)} ({deduction_list.employer.name}) "
-           f"for {line.name}: {text}", person_id=line.person_id,
-           changes={"resolution": [old, resolution]} | ({"note": [None, note]} if note else {}))
+           f"for {line.name}: {text}", person_id=line.person_id, changes=changed, user=user)
 
 
 def resolve(user, line: DeductionLine, action: str, data: dict) -> None:
     """Handle one deviation: fix the register where the action says so, and mark the line. Raises
-    Refused (with the field) when the input does not hold; then nothing is changed."""
+    Refused (with the field) when the input does not hold; then nothing is changed: the action runs
+    in a savepoint that is rolled back when it is refused half-way."""
     _check_open(line)
     if action not in RESOLUTIONS:
         raise Refused("action", "Velg hva som skal gjøres med avviket.")
     note = (data.get("note") or "").strip() or None
     handler = _ACTIONS[action]
-    text = handler(user, line, data)
-    _resolve(user, line, action, text, note)
+    with db.session.begin_nested():
+        text = handler(user, line, data)
+        _resolve(user, line, action, text, note)
 
 
 def _date(data: dict, field: str = "date") -> date:
@@ -444,14 +514,19 @@ def _accepted(user, line, data) -> str:
 
 
 def _employment_ended(user, line, data) -> str:
+    """The employments at the list's employer in force on the last day end that day (also a day
+    before the list's month: the member left earlier than the list was formed)."""
     last_day = _date(data)
     membership = _membership(line)
-    for employment in _employments_here(line, min(last_day, line.deduction_list.period)):
-        changes.end_employment(membership, employment, last_day, "avvik på trekkliste")
+    _no_employment_after(line, last_day)
+    for employment in _employments_here(line, last_day):
+        changes.end_employment(membership, employment, last_day, "avvik på trekkliste", user=user)
     return f"Arbeidsforholdet hos {line.deduction_list.employer.name} avsluttet {last_day:%d.%m.%Y}"
 
 
 def _moved(user, line, data) -> str:
+    """The employments at the list's employer in force on the day the member started at the other
+    employer end the day before, and go on at the other employer's workplace."""
     from_date = _date(data)
     workplace = data.get("workplace")
     if not isinstance(workplace, Workplace):
@@ -459,8 +534,9 @@ def _moved(user, line, data) -> str:
     if workplace.employer_id == line.deduction_list.employer_id:
         raise Refused("orgnr", "Det er samme arbeidsgiver som listen gjelder.")
     membership = _membership(line)
-    for employment in _employments_here(line, from_date - timedelta(days=1)):
-        changes.replace_employment(membership, employment, from_date, "flyttet, avvik på trekkliste",
+    _no_employment_after(line, from_date)
+    for employment in _employments_here(line, from_date):
+        changes.replace_employment(membership, employment, from_date, "flyttet, avvik på trekkliste", user=user,
                                    workplace_id=workplace.id)
     return f"Flyttet til {workplace.employer.name} ({workplace.name}) fra {from_date:%d.%m.%Y}"
 
@@ -470,27 +546,37 @@ def _dues_code(user, line, data, code: str | None = None) -> str:
     if code not in CODE_CHOICES:
         raise Refused("code", "Velg en av kodene A, L, O, M, U eller P.")
     from_date = _date(data)
-    changes.change_dues_code(user.role, _membership(line), code, from_date, "avvik på trekkliste")
+    changes.change_dues_code(user.role, _membership(line), code, from_date, "avvik på trekkliste", user=user)
     return f"Kontingentkode {code} fra {from_date:%d.%m.%Y}"
 
 
 def _leave(user, line, data) -> str:
+    from_date = _date(data)
     _dues_code(user, line, data, LEAVE_CODE)
-    return f"Permisjon uten lønn (kode {LEAVE_CODE}) fra {_date(data):%d.%m.%Y}"
+    return f"Permisjon uten lønn (kode {LEAVE_CODE}) fra {from_date:%d.%m.%Y}"
 
 
 def _position(user, line, data) -> str:
     from_date = _date(data)
     position = data.get("position_bp")
-    if not isinstance(position, int) or not 0 < position <= 10_000:
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 < position <= 10_000:
         raise Refused("position", "Skriv en stillingsprosent over 0 og høyst 100.")
     pay = data.get("monthly_pay_ore")
+    if pay is not None:
+        try:
+            check_pay(pay)
+        except DuesError as error:
+            raise Refused("monthly_pay", str(error)) from error
     membership = _membership(line)
     found = _employments_here(line, from_date)
     if len(found) > 1:
         raise Refused(None, "Medlemmet har flere arbeidsforhold hos arbeidsgiveren; endre dem på medlemskortet.")
+    employment = found[0]
+    if position == employment.position_bp and pay in (None, employment.monthly_pay_ore):
+        raise Refused("position", f"Stillingsprosenten er allerede {format_percent(position)}"
+                                  f"{'' if pay is None else ' og lønnen den samme'}.")
     values = {"position_bp": position} | ({"monthly_pay_ore": pay} if pay is not None else {})
-    changes.replace_employment(membership, found[0], from_date, "avvik på trekkliste", **values)
+    changes.replace_employment(membership, employment, from_date, "avvik på trekkliste", user=user, **values)
     text = f"Stillingsprosent {format_percent(position)} fra {from_date:%d.%m.%Y}"
     return text + (f", lønn {format_kroner(pay)} kr" if pay is not None else "")
 
@@ -516,31 +602,41 @@ def _new_member(user, line, data) -> str:
     return f"Innmeldt som nytt medlem, medlemsnr. {found[2]}"
 
 
+# What a carried line takes along: who it is, what was expected and reported, the deviation found.
+CARRIED_COLUMNS = (
+    "membership_id", "person_id", "national_id", "member_number", "name", "position_bp", "pay_basis_ore",
+    "branch_rate_bp", "cap_ore", "expected_dues_ore", "expected_insurance_ore", "reported_row",
+    "reported_position_bp", "reported_pay_basis_ore", "reported_dues_ore", "reported_insurance_ore",
+    "status", "reasons",
+)
+
+
 def _carried(user, line, data) -> str:
     """The deviation waits: a copy of the line goes to the same employer's and branch's list of the
-    next month (formed now if it is not yet), where it must be handled or carried again."""
-    if not (data.get("note") or "").strip():
+    next month (formed now if it is not yet), open, with the note, where it must be handled or
+    carried again. The copy keeps the month the deviation was first found."""
+    note = (data.get("note") or "").strip()
+    if not note:
         raise Refused("note", "Skriv en merknad om hvorfor avviket overføres.")
     source = line.deduction_list
     period = next_period(source.period)
-    target = db.session.scalar(sa.select(DeductionList).where(
-        DeductionList.period == period, DeductionList.employer_id == source.employer_id,
-        DeductionList.branch_id == source.branch_id))
+    target = _list_of(period, source.employer_id, source.branch_id)
+    if target is not None and target.posted:
+        raise Refused(None, f"Listen for {period_text(period)} er allerede framført; avviket kan ikke overføres dit.")
     if target is None:
         form_lists(period, only=(source.employer_id, source.branch_id))
-        target = db.session.scalar(sa.select(DeductionList).where(
-            DeductionList.period == period, DeductionList.employer_id == source.employer_id,
-            DeductionList.branch_id == source.branch_id))
-    if target.posted:
-        raise Refused(None, f"Listen for {period_text(period)} er allerede framført; avviket kan ikke overføres dit.")
-    copy = {column: getattr(line, column) for column in (
-        "membership_id", "person_id", "national_id", "member_number", "name", "position_bp", "pay_basis_ore",
-        "branch_rate_bp", "cap_ore", "expected_dues_ore", "expected_insurance_ore", "reported_row",
-        "reported_position_bp", "reported_pay_basis_ore", "reported_dues_ore", "reported_insurance_ore",
-        "status", "reasons", "note")}
-    db.session.add(DeductionLine(list_id=target.id, expected=False, carried_from_id=line.id,
-                                 origin_period=line.origin_period or source.period, **copy))
+        target = _list_of(period, source.employer_id, source.branch_id)
+    copy = DeductionLine(list_id=target.id, expected=False, carried_from_id=line.id, note=note,
+                         origin_period=line.origin_period or source.period,
+                         **{column: getattr(line, column) for column in CARRIED_COLUMNS})
+    db.session.add(copy)
     return f"Overført til {period_text(period)}"
+
+
+def _list_of(period: date, employer_id: int, branch_id: int) -> DeductionList | None:
+    return db.session.scalar(sa.select(DeductionList).where(
+        DeductionList.period == period, DeductionList.employer_id == employer_id,
+        DeductionList.branch_id == branch_id))
 
 
 _ACTIONS = {
@@ -557,15 +653,39 @@ def set_note(user, line: DeductionLine, note: str) -> None:
     line.note = note.strip() or None
     db.session.flush()
     record("update", "deduction_line", line.id, f"Merknad på trekkliste for {line.name}",
-           person_id=line.person_id, changes={"note": [old, line.note]})
+           person_id=line.person_id, changes={"note": [old, line.note]}, user=user)
 
 
 # --- posting --------------------------------------------------------------------------------------
 
 def open_deviations(deduction_list: DeductionList) -> int:
+    """How many of the list's deviations nobody has handled yet."""
     return db.session.scalar(sa.select(sa.func.count()).where(
-        DeductionLine.list_id == deduction_list.id, DeductionLine.status.in_((MISSING, UNEXPECTED, "amount")),
+        DeductionLine.list_id == deduction_list.id, DeductionLine.status.in_(DEVIATIONS),
         DeductionLine.resolution.is_(None))) or 0
+
+
+def _payments(deduction_list: DeductionList) -> sa.Select:
+    """(membership id, dues, insurance) of each member posting makes paid up for the list's month: the
+    members the employer deducted for, except persons not ours, deviations carried to the next month
+    and the deviations carried in from earlier months, and members paid for the month already (by
+    another list): one ledger row per membership and month."""
+    already = sa.select(PaidPeriod.id).where(PaidPeriod.membership_id == DeductionLine.membership_id,
+                                             PaidPeriod.period == deduction_list.period)
+    return (
+        sa.select(DeductionLine.membership_id, sa.func.sum(DeductionLine.reported_dues_ore),
+                  sa.func.sum(sa.func.coalesce(DeductionLine.reported_insurance_ore, 0)))
+        .where(DeductionLine.list_id == deduction_list.id, DeductionLine.membership_id.is_not(None),
+               DeductionLine.carried_from_id.is_(None), DeductionLine.reported_dues_ore.is_not(None),
+               sa.or_(DeductionLine.resolution.is_(None), DeductionLine.resolution.not_in(NOT_PAID_RESOLUTIONS)),
+               ~already.exists())
+        .group_by(DeductionLine.membership_id)
+    )
+
+
+def payable_members(deduction_list: DeductionList) -> int:
+    """How many members posting the list would make paid up (the count post() returns)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_payments(deduction_list).subquery())) or 0
 
 
 def post(user, deduction_list: DeductionList) -> int:
@@ -577,26 +697,22 @@ def post(user, deduction_list: DeductionList) -> int:
         raise Refused(None, "Listen er ikke mottatt fra arbeidsgiveren ennå og kan ikke framføres.")
     if open_count := open_deviations(deduction_list):
         raise Refused(None, f"{open_count} avvik er ikke behandlet. Behandle dem før listen framføres.")
-    paid = db.session.execute(
-        sa.select(DeductionLine.membership_id, sa.func.sum(DeductionLine.reported_dues_ore),
-                  sa.func.sum(sa.func.coalesce(DeductionLine.reported_insurance_ore, 0)))
-        .where(DeductionLine.list_id == deduction_list.id, DeductionLine.membership_id.is_not(None),
-               DeductionLine.carried_from_id.is_(None), DeductionLine.reported_dues_ore.is_not(None),
-               sa.or_(DeductionLine.resolution.is_(None), DeductionLine.resolution.not_in(NOT_PAID_RESOLUTIONS)))
-        .group_by(DeductionLine.membership_id)).all()
     now = utcnow()
     rows = [{"membership_id": membership_id, "period": deduction_list.period, "list_id": deduction_list.id,
-             "dues_ore": dues, "insurance_ore": insurance, "created_at": now} for membership_id, dues, insurance in paid]
+             "dues_ore": dues, "insurance_ore": insurance, "created_at": now}
+            for membership_id, dues, insurance in db.session.execute(_payments(deduction_list))]
     for start in range(0, len(rows), LINE_CHUNK):
         db.session.execute(sa.insert(PaidPeriod), rows[start:start + LINE_CHUNK])
+    old_state = deduction_list.state
     deduction_list.state = POSTED
     deduction_list.posted_at = now
     deduction_list.posted_by = user.id
     db.session.flush()
     record("update", "deduction_list", deduction_list.id,
            f"Trekkliste {period_text(deduction_list.period)} for {deduction_list.employer.name} / "
-           f"{deduction_list.branch.name} framført: {len(rows)} medlemmer betalt for perioden",
-           changes={"state": [RECEIVED, POSTED]})
+           f"{deduction_list.branch.name} framført: {len(rows)} medlem{'mer' if len(rows) != 1 else ''} "
+           "betalt for perioden",
+           changes={"state": [old_state, POSTED]}, user=user)
     return len(rows)
 
 
@@ -610,6 +726,11 @@ def line_options():
 
 
 STATUS_WORDS = {"matched": "i orden", "missing": "mangler", "unexpected": "ikke forventet", "amount": "beløpsavvik"}
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """`2 i orden, 1 mangler`: the statuses that occur, in the order of STATUS_WORDS."""
+    return ", ".join(f"{counts[status]} {word}" for status, word in STATUS_WORDS.items() if counts.get(status))
 
 
 def _kroner_text(ore: int | None) -> str | None:

@@ -29,26 +29,50 @@ STEP_TEMPLATES = ("enrollment/new.html", "enrollment/_step.html")
 @bp.route("/", methods=["GET", "POST"])
 @allow(*REGISTER_ROLES)
 def new():
-    """Step 1: the identity number. A valid one leads to step 2, pre-filled for a former member."""
+    """Step 1: the identity number. A valid one leads to step 2, pre-filled for a former member.
+
+    Another routine may open enrollment filled in (`?fodselsnummer=...&etternavn=...&fornavn=...
+    &arbeidssted=<workplace id>&neste=<local path to come back to>`): then step 2 opens at once."""
     lookup = LookupForm()
+    back = local_url(request.values.get("neste"))
+    if request.method == "GET" and request.args.get("fodselsnummer"):
+        lookup.national_id.data = request.args["fodselsnummer"].strip()
+        return _step_two(lookup, back, prefill=request.args)
     if not lookup.validate_on_submit():
-        return render_page(*STEP_TEMPLATES, status=422 if lookup.errors else 200, lookup=lookup)
+        return render_page(*STEP_TEMPLATES, status=422 if lookup.errors else 200, lookup=lookup, back=back)
+    return _step_two(lookup, back)
+
+
+def _step_two(lookup: LookupForm, back: str | None, prefill=None):
+    """Step 2 for the identity number of step 1 (with the names and workplace another routine knew)."""
     try:
         national_id, person = services.lookup(lookup.national_id.data)
     except services.AlreadyMember as refused:
         return render_page(*STEP_TEMPLATES, status=422, lookup=lookup, already=refused.person,
-                           already_visible=queries.person_visible(current_user, refused.person))
+                           already_visible=queries.person_visible(current_user, refused.person), back=back)
     except services.Refused as refused:
         lookup.national_id.errors.append(str(refused))
-        return render_page(*STEP_TEMPLATES, status=422, lookup=lookup)
+        return render_page(*STEP_TEMPLATES, status=422, lookup=lookup, back=back)
     data = {"national_id": national_id.number, "start_date": date.today()}
     if person is not None:
         record("read", "person", person.id, "Slått opp ved innmelding (tidligere medlem)", person_id=person.id)
         data.update({name: getattr(person, name) for name in services.PERSON_FIELDS},
                     person_version=person.version)
+    elif prefill:
+        data.update(last_name=prefill.get("etternavn", "").strip()[:100],
+                    first_name=prefill.get("fornavn", "").strip()[:100])
+    if prefill and _number(prefill.get("arbeidssted")) is not None:
+        data["workplace"] = prefill["arbeidssted"]
     form = EnrollmentForm(formdata=None, data=data)
     _set_choices(form)
-    return render_page(*STEP_TEMPLATES, form=form, person=person, lookup=lookup)
+    return render_page(*STEP_TEMPLATES, form=form, person=person, lookup=lookup, back=back)
+
+
+def local_url(value: str | None) -> str | None:
+    """A return address inside the register (a path), never another site ("//host", "/\\host")."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value and value.isprintable():
+        return value
+    return None
 
 
 @bp.route("/ny", methods=["POST"])
@@ -57,6 +81,7 @@ def create():
     """Step 2: save the enrollment, or show the form again with what is wrong (nothing stored)."""
     form = EnrollmentForm()
     _set_choices(form)
+    back = local_url(request.form.get("neste"))
     message, status = None, 422
     if form.validate_on_submit():
         try:
@@ -74,10 +99,10 @@ def create():
             letter = url_for("enrollment.welcome_letter", membership_id=membership.id)
             flash(Markup('{} er meldt inn med medlemsnummer {}. <a href="{}">Skriv ut velkomstbrevet</a>').format(
                 membership.person.full_name, membership.member_number, letter), "success")
-            return redirect(url_for("members.card", person_id=membership.person_id), 303)
+            return redirect(back or url_for("members.card", person_id=membership.person_id), 303)
     person = queries.find_person(form.national_id.data or "") if form.person_version.data else None
     return render_page(*STEP_TEMPLATES, status=status, form=form, person=person, lookup=LookupForm(),
-                       message=message)
+                       message=message, back=back)
 
 
 def _set_choices(form: EnrollmentForm) -> None:

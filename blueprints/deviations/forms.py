@@ -1,0 +1,85 @@
+"""The inline form that handles one line of a deduction list (one deviation, or a note alone).
+
+The form only reads what was typed; what an action needs and allows is checked by services.resolve,
+whose refusals the view puts next to the field they name."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from models.deduction import AMOUNT, MISSING, RESOLUTIONS, UNEXPECTED
+from web.fields import DateField, KronerField, PercentField
+
+strip = [lambda v: v.strip() if v else v]
+
+# What may be done with each kind of deviation, in the order offered.
+STATUS_ACTIONS = {
+    MISSING: ("employment_ended", "moved", "dues_code", "leave", "position", "accepted", "carried"),
+    AMOUNT: ("accepted", "position", "dues_code", "carried"),
+    UNEXPECTED: ("not_member", "new_member", "accepted", "carried"),
+}
+# The fields each action reads (the note goes with every action).
+ACTION_FIELDS = {
+    "employment_ended": ("date",),
+    "moved": ("date", "orgnr"),
+    "dues_code": ("code", "date"),
+    "leave": ("date",),
+    "position": ("date", "position", "monthly_pay"),
+    "accepted": (),
+    "not_member": (),
+    "new_member": (),
+    "carried": (),
+}
+DATE_LABELS = {
+    "employment_ended": _l("Siste dag i arbeidsforholdet"),
+    "moved": _l("Ansatt hos den nye arbeidsgiveren fra"),
+    "dues_code": _l("Ny kode gjelder fra"),
+    "leave": _l("Permisjonen begynte"),
+    "position": _l("Ny stillingsprosent gjelder fra"),
+}
+# The services' refusals name these fields; they belong to the form's date field.
+DATE_FIELD_ALIASES = {"from_date": "date", "end_date": "date"}
+
+
+def actions_for(line) -> list[str]:
+    """The actions that fit the line's deviation: "accepted" for an unexpected person only when the
+    person is a member."""
+    actions = list(STATUS_ACTIONS.get(line.status, ()))
+    if line.status == UNEXPECTED and line.membership_id is None:
+        actions.remove("accepted")
+    return actions
+
+
+def actions_showing(field: str) -> list[str]:
+    """The actions a field belongs to (the page shows the field only for them)."""
+    return [action for action, fields in ACTION_FIELDS.items() if field in fields]
+
+
+class LineForm(FlaskForm):
+    """Prefixed with the line's id, so that several lines' forms may be open on one page."""
+
+    action = SelectField(_l("Hva er årsaken?"), choices=[], validate_choice=False)
+    date = DateField(_l("Dato"))
+    code = SelectField(_l("Ny kontingentkode"), choices=[], validate_choice=False)
+    orgnr = StringField(_l("Organisasjonsnummeret til den nye arbeidsgiveren"), filters=strip)
+    position = PercentField(_l("Ny stillingsprosent"))
+    monthly_pay = KronerField(_l("Ny månedslønn, kr (valgfritt)"))
+    note = TextAreaField(_l("Merknad"), filters=strip,
+                         validators=[Length(max=2000, message=_l("Høyst 2000 tegn."))])
+
+    def set_choices(self, line, dues_codes: list[tuple[str, str]]) -> None:
+        self.action.choices = [("", _l("– velg –"))] + [(key, _l(RESOLUTIONS[key])) for key in actions_for(line)]
+        self.code.choices = [("", _l("– velg –"))] + [(code, f"{code} – {name}") for code, name in dues_codes]
+
+    def errors_for(self, action: str | None) -> bool:
+        """Whether a field the action reads (or the note) could not be read."""
+        names = ("note", *ACTION_FIELDS.get(action or "", ()))
+        return any(self[name].errors for name in names)
+
+    def add_error(self, field: str | None, message: str) -> str | None:
+        """Put a refusal next to its field; returns the message when it belongs to the whole form."""
+        field = DATE_FIELD_ALIASES.get(field, field)
+        if field and field in self:
+            self[field].errors = [*self[field].errors, message]
+            return None
+        return message

@@ -1,0 +1,121 @@
+"""Deduction lists: the overview of all lists, uploading files, forming a month as a job, the deviation report."""
+from datetime import date, timedelta
+
+from flask import current_app, redirect, request, url_for
+from flask_login import current_user
+
+from web import jobs
+from web.access import REGISTER_ROLES, allow
+from web.export import table_response
+from web.pages import render_page
+
+from . import bp, overview_queries, queries, services
+from .overview_forms import FilterForm, FormMonthForm, UploadForm
+
+EXPORT_FORMATS = ("csv", "xlsx")
+FORM_JOB = "lists.form"
+
+
+# --- the overview ---------------------------------------------------------------------------------
+
+BRANCH_FILTER_ROLES = ("county", "central")  # who sees more than a branch or two
+
+
+def _filter_form() -> FilterForm:
+    form = FilterForm(request.args)
+    if current_user.role not in BRANCH_FILTER_ROLES:
+        del form.fagforening  # neither shown nor read
+    return form
+
+
+def _filters(form: FilterForm) -> overview_queries.Filters:
+    return overview_queries.Filters(
+        period=form.period, state=form.tilstand.data or None, employer=form.arbeidsgiver.data or None,
+        branch_number=form.branch_number, open_only=bool(form.apne.data))
+
+
+@bp.route("/")
+@allow(*REGISTER_ROLES)
+def overview():
+    form = _filter_form()
+    if not form.validate():
+        return render_page("deviations/overview.html", "deviations/_overview.html", status=422, form=form,
+                           result=None, earlier=None)
+    filters = _filters(form)
+    result = overview_queries.overview(current_user, filters, request.args.get("page", 1, type=int),
+                                       current_app.config["PAGE_SIZE"])
+    earlier = None
+    if result.newest is not None:
+        earlier = overview_queries.earlier_open(current_user, filters, result.newest, date.today())
+    return render_page("deviations/overview.html", "deviations/_overview.html", form=form, result=result,
+                       earlier=earlier, statuses=overview_queries.STATUSES)
+
+
+# --- uploading an employer's file -----------------------------------------------------------------
+
+@bp.route("/last-opp", methods=["GET", "POST"])
+@allow(*REGISTER_ROLES)
+def upload():
+    form = UploadForm()
+    outcome, status = None, 200
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        if not data:
+            form.file.errors.append("Filen er tom.")
+        else:
+            outcome = services.import_file(current_user, data)
+    if form.errors or (outcome is not None and not outcome.ok):
+        status = 422  # nothing is stored: the request rolls back
+    return render_page("deviations/upload.html", status=status, form=form, outcome=outcome,
+                       statuses=overview_queries.STATUSES)
+
+
+# --- forming the lists of a month (the central registry) -------------------------------------------
+
+def _last_month(today: date) -> date:
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+@bp.route("/dann", methods=["GET", "POST"])
+@allow("central")
+def form_month():
+    form = FormMonthForm()
+    message, status = None, 200
+    busy = jobs.running(FORM_JOB)
+    if form.validate_on_submit():
+        if busy is not None:
+            message, status = "Trekklister dannes allerede. Vent til den jobben er ferdig.", 409
+        else:
+            job = jobs.submit(FORM_JOB, {"period": f"{form.period:%Y-%m}"}, current_user)
+            return redirect(url_for("deviations.job", job_id=job.id), 303)
+    elif form.errors:
+        status = 422
+    if request.method == "GET":
+        form.periode.data = f"{_last_month(date.today()):%m.%Y}"
+    return render_page("deviations/form_month.html", status=status, form=form, message=message, busy=busy,
+                       job=None)
+
+
+@bp.route("/jobb/<int:job_id>")
+@allow("central")
+def job(job_id: int):
+    found = overview_queries.get_job(job_id)
+    period = found.arguments.get("period")  # YYYY-MM
+    label = f"{period[5:]}.{period[:4]}" if period else ""
+    return render_page("deviations/form_month.html", "deviations/_job.html", job=found, period=period,
+                       period_label=label, form=None)
+
+
+# --- the printable deviation report ---------------------------------------------------------------
+
+@bp.route("/<int:list_id>/avviksrapport")
+@allow(*REGISTER_ROLES)
+def report(list_id: int):
+    deduction_list = queries.get_list(current_user, list_id)
+    lines = overview_queries.report_lines(deduction_list)
+    if (fmt := request.args.get("format")) in EXPORT_FORMATS:
+        name = (f"avviksrapport-{deduction_list.period:%Y-%m}-{deduction_list.employer.orgnr}-"
+                f"{deduction_list.branch.number}")
+        return table_response(fmt, name, overview_queries.REPORT_HEADER,
+                              overview_queries.report_rows(deduction_list, lines, fmt))
+    return render_page("deviations/report.html", deduction_list=deduction_list, lines=lines, today=date.today())

@@ -1,0 +1,202 @@
+"""The reads behind the overview of deduction lists, the open deviations of earlier months and the
+printable deviation report; every one is scoped by queries.list_scope."""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import contains_eager
+
+from models import Branch, DeductionLine, DeductionList, Employer, Job, db
+from models.deduction import DEVIATIONS, LINE_STATUSES, month_start, months_between
+from rules.money import format_kroner
+from rules.names import name_key, prefix_upper_bound
+from rules.reconcile import AMOUNT, MATCHED, MISSING, UNEXPECTED
+
+from .queries import list_scope
+
+STATUSES = (MATCHED, MISSING, UNEXPECTED, AMOUNT)
+EARLIER_LIMIT = 50  # open deviations of earlier months shown on the overview
+
+
+@dataclass
+class Filters:
+    period: date | None = None
+    state: str | None = None
+    employer: str | None = None  # a name prefix, or digits of the orgnr
+    branch_number: int | None = None
+    open_only: bool = False
+
+
+@dataclass
+class OverviewRow:
+    deduction_list: DeductionList
+    counts: dict[str, int] = field(default_factory=dict)  # line status → lines
+    open: int = 0  # deviations not handled yet
+
+
+@dataclass
+class OverviewPage:
+    rows: list[OverviewRow]
+    count: int
+    page: int
+    pages: int
+    newest: date | None  # the newest period among all the lists the filters give
+
+
+def _open_line() -> sa.ColumnElement[bool]:
+    return sa.and_(DeductionLine.status.in_(DEVIATIONS), DeductionLine.resolution.is_(None))
+
+
+def _employer_condition(text: str) -> sa.ColumnElement[bool]:
+    digits = text.replace(" ", "")
+    if digits.isascii() and digits.isdigit():
+        return Employer.orgnr.startswith(digits, autoescape=True)
+    key = name_key(text)
+    return sa.and_(Employer.name_key >= key, Employer.name_key < prefix_upper_bound(key))
+
+
+def _conditions(user, filters: Filters, *, with_period: bool = True) -> list[sa.ColumnElement[bool]]:
+    conditions = [list_scope(user)]
+    if with_period and filters.period is not None:
+        conditions.append(DeductionList.period == filters.period)
+    if with_period and filters.state:
+        conditions.append(DeductionList.state == filters.state)
+    if filters.employer:
+        conditions.append(_employer_condition(filters.employer))
+    if filters.branch_number is not None:
+        conditions.append(Branch.number == filters.branch_number)
+    if with_period and filters.open_only:
+        conditions.append(sa.exists().where(DeductionLine.list_id == DeductionList.id, _open_line()))
+    return conditions
+
+
+def _joined(stmt: sa.Select) -> sa.Select:
+    return (stmt.join(Employer, Employer.id == DeductionList.employer_id)
+            .join(Branch, Branch.id == DeductionList.branch_id))
+
+
+def overview(user, filters: Filters, page: int, page_size: int) -> OverviewPage:
+    """The lists the user may see, newest period first, then by employer; each with the count of
+    each line status and of open deviations (one grouped query for the page's lists)."""
+    conditions = _conditions(user, filters)
+    count, newest = db.session.execute(
+        _joined(sa.select(sa.func.count(DeductionList.id), sa.func.max(DeductionList.period))
+                .select_from(DeductionList)).where(*conditions)).one()
+    pages = max(1, -(-count // page_size))
+    page = min(max(page, 1), pages)
+    lists = db.session.scalars(
+        _joined(sa.select(DeductionList)).where(*conditions)
+        .options(contains_eager(DeductionList.employer), contains_eager(DeductionList.branch))
+        .order_by(DeductionList.period.desc(), Employer.name_key, Employer.id, Branch.number, DeductionList.id)
+        .limit(page_size).offset((page - 1) * page_size)).all()
+    rows = {item.id: OverviewRow(item) for item in lists}
+    if rows:
+        counted = db.session.execute(
+            sa.select(DeductionLine.list_id, DeductionLine.status, sa.func.count(),
+                      sa.func.sum(sa.case((DeductionLine.resolution.is_(None), 1), else_=0)))
+            .where(DeductionLine.list_id.in_(list(rows)), DeductionLine.status.is_not(None))
+            .group_by(DeductionLine.list_id, DeductionLine.status))
+        for list_id, status, lines, unresolved in counted:
+            row = rows[list_id]
+            row.counts[status] = lines
+            if status in DEVIATIONS:
+                row.open += unresolved or 0
+    return OverviewPage(list(rows.values()), count, page, pages, newest)
+
+
+@dataclass
+class EarlierDeviation:
+    line_id: int
+    list_id: int
+    period: date  # the list the line is on now
+    origin: date  # the month the deviation was first found
+    name: str
+    national_id: str
+    status: str
+    employer: str
+    orgnr: str
+    branch: str
+    age: int  # months from `origin` to this month
+
+    @property
+    def status_name(self) -> str:
+        return LINE_STATUSES.get(self.status, "")
+
+
+@dataclass
+class Earlier:
+    rows: list[EarlierDeviation]
+    count: int  # all of them, also those not shown
+    before: date
+
+
+def earlier_open(user, filters: Filters, before: date, today: date, limit: int = EARLIER_LIMIT) -> Earlier:
+    """Open deviations in the user's scope on lists of months before `before`, the oldest first
+    (by the month each was first found). The employer and branch filters apply; the others do not."""
+    conditions = [*_conditions(user, filters, with_period=False), DeductionList.period < before, _open_line()]
+    origin = sa.func.coalesce(DeductionLine.origin_period, DeductionList.period)
+
+    def lines(*columns) -> sa.Select:
+        return _joined(sa.select(*columns).select_from(DeductionLine)
+                       .join(DeductionList, DeductionList.id == DeductionLine.list_id)).where(*conditions)
+
+    count = db.session.scalar(lines(sa.func.count(DeductionLine.id))) or 0
+    found = db.session.execute(
+        lines(DeductionLine.id, DeductionList.id, DeductionList.period, origin, DeductionLine.name,
+              DeductionLine.national_id, DeductionLine.status, Employer.name, Employer.orgnr, Branch.number,
+              Branch.name)
+        .order_by(origin, DeductionList.period, DeductionLine.id).limit(limit))
+    this_month = month_start(today)
+    rows = [EarlierDeviation(line_id, list_id, period, origin_period, name, nid, status, employer, orgnr,
+                             f"{number} {branch}", months_between(origin_period, this_month))
+            for line_id, list_id, period, origin_period, name, nid, status, employer, orgnr, number, branch in found]
+    return Earlier(rows, count, before)
+
+
+# --- the deviation report -------------------------------------------------------------------------
+
+def report_lines(deduction_list: DeductionList) -> list[DeductionLine]:
+    """The list's deviation lines (handled or not, carried in from earlier months too): the expected
+    first, then by name."""
+    return db.session.scalars(
+        sa.select(DeductionLine)
+        .where(DeductionLine.list_id == deduction_list.id, DeductionLine.status.in_(DEVIATIONS))
+        .order_by(DeductionLine.expected.desc(), DeductionLine.name, DeductionLine.id)).all()
+
+
+REPORT_HEADER = ["Navn", "Fødselsnummer", "Medlemsnr.", "Avvik", "Åpent siden", "Alder (måneder)",
+                 "Forventet kontingent (kr)", "Forventet forsikring (kr)", "Rapportert kontingent (kr)",
+                 "Rapportert forsikring (kr)", "Årsak", "Behandling", "Merknad", "Notater"]
+
+
+def money_cell(fmt: str):
+    """How øre is written: a number in XLSX, Norwegian text (`1 234,50`) in CSV."""
+    if fmt == "xlsx":
+        return lambda ore: None if ore is None else Decimal(ore) / 100
+    return lambda ore: None if ore is None else format_kroner(ore)
+
+
+def report_rows(deduction_list: DeductionList, lines: list[DeductionLine], fmt: str):
+    money = money_cell(fmt)
+    for line in lines:
+        origin = line.origin_period or deduction_list.period
+        handled = line.resolution_text or line.resolution_name
+        yield [line.name, line.national_id, line.member_number, line.status_name, f"{origin:%m.%Y}",
+               line.age_months(deduction_list.period), money(line.expected_dues_ore),
+               money(line.expected_insurance_ore), money(line.reported_dues_ore), money(line.reported_insurance_ore),
+               "; ".join(line.reason_list), handled or None, line.note, None]
+
+
+# --- jobs -----------------------------------------------------------------------------------------
+
+JOB_KINDS = ("lists.form",)
+
+
+def get_job(job_id: int) -> Job:
+    """A job of the deduction lists (only the central registry reaches the page); else 404."""
+    found = db.session.get(Job, job_id)
+    if found is None or found.kind not in JOB_KINDS:
+        abort(404)
+    return found

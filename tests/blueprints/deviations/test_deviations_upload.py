@@ -1,0 +1,206 @@
+"""Uploading an employer's deduction list file: accepted whole (lists received, counts per status),
+idempotent (the same file again stores nothing and says so), refused whole with every bad row's number,
+column and reason, and only for the lists of the uploader's own branches."""
+import io
+import random
+import re
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook
+
+from demo.numbers import national_id
+from models import AuditLog, DeductionLine, DeductionList
+
+JANUARY = date(2026, 1, 1)
+HEADER = ["periode", "orgnr", "avdeling", "fodselsnummer", "medlemsnummer", "etternavn", "fornavn", "kontingent",
+          "forsikring"]
+
+
+def rows_for(employer, branch, people, period=JANUARY) -> list[list[str]]:
+    """people: (national id, member number, last name, first name, dues, insurance)."""
+    return [[f"{period:%Y-%m}", employer.orgnr, str(branch.number), nid, str(number or ""), last, first, dues,
+             insurance] for nid, number, last, first, dues, insurance in people]
+
+
+def csv_file(rows) -> bytes:
+    return "\n".join(";".join(row) for row in [HEADER, *rows]).encode()
+
+
+def xlsx_file(rows) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in [HEADER, *rows]:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def person(member, dues="749,00", insurance="125,00") -> tuple:
+    return (member.person.national_id, member.member_number, member.person.last_name, member.person.first_name,
+            dues, insurance)
+
+
+def strangers(count: int) -> list[tuple]:
+    """People the register does not know, with valid identity numbers."""
+    rng = random.Random(11)
+    ids: set[str] = set()
+    while len(ids) < count:
+        ids.add(national_id(date(1960, 1, 1) + timedelta(days=rng.randint(0, 15000)), rng.random() < 0.5, rng))
+    return [(nid, None, "Person", f"Nr {n}", "300,00", "125,00") for n, nid in enumerate(sorted(ids))]
+
+
+@pytest.fixture
+def world(factory):
+    county = factory.county()
+    a = factory.branch(county, number=7301, name="Lag A")
+    b = factory.branch(county, number=7302, name="Lag B")
+    hospital = factory.employer(name="Aker sykehus HF")
+    at_hospital = factory.workplace(hospital, a)
+    members = {name: factory.member(a, workplace=at_hospital, first_name="Test", last_name=name)
+               for name in ("Aas", "Berg", "Dahl")}
+    other = factory.member(b, workplace=factory.workplace(hospital, b), first_name="Test", last_name="Bee")
+    return {"county": county, "a": a, "b": b, "hospital": hospital, "members": members, "other": other}
+
+
+@pytest.fixture
+def officer(factory, world, login):
+    user = factory.user("branch", branches=[world["a"]])
+    login(user)
+    return user
+
+
+def good_rows(world) -> list[list[str]]:
+    m = world["members"]
+    return rows_for(world["hospital"], world["a"], [person(m["Aas"]), person(m["Dahl"], dues="800,00"),
+                                                    strangers(1)[0]])
+
+
+def upload(post, content: bytes, filename: str = "trekk.csv"):
+    return post("/trekklister/last-opp", {"file": (io.BytesIO(content), filename)},
+                content_type="multipart/form-data")
+
+
+def stored(factory) -> tuple[int, int]:
+    session = factory.session
+    session.expire_all()
+    return (session.scalar(sa.select(sa.func.count()).select_from(DeductionList)),
+            session.scalar(sa.select(sa.func.count()).select_from(DeductionLine)))
+
+
+def received_counts(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-count="(\w+)">(\d+)</td>', html))
+
+
+def error_rows(html: str) -> list[tuple[str, str, str]]:
+    table = re.search(r'<table class="grid" id="errors">(.*?)</table>', html, re.S)
+    assert table, "no table of errors"
+    return re.findall(r'<tr><td class="num">([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>', table.group(1))
+
+
+def test_the_upload_page(client, officer):
+    html = client.get("/trekklister/last-opp").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in html and 'type="file"' in html and 'name="csrf_token"' in html
+
+
+def test_a_good_file_is_received_and_compared(post, factory, officer, world):
+    response = upload(post, csv_file(good_rows(world)))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "1 trekkliste mottatt med 3 linjer." in html
+    assert received_counts(html) == {"matched": "1", "missing": "1", "unexpected": "1", "amount": "1"}
+    the_list = factory.session.scalar(sa.select(DeductionList))
+    assert the_list.state == "received" and the_list.branch_id == world["a"].id
+    assert f'href="/trekklister/{the_list.id}"' in html and f'href="/trekklister/{the_list.id}/avviksrapport"' in html
+    assert stored(factory) == (1, 4)  # three expected members and the stranger
+
+
+def test_an_xlsx_file_is_received_too(post, factory, officer, world):
+    response = upload(post, xlsx_file(good_rows(world)), "trekk.xlsx")
+    assert response.status_code == 200
+    assert received_counts(response.get_data(as_text=True))["amount"] == "1"
+    assert stored(factory) == (1, 4)
+
+
+def test_the_same_file_twice_says_so_and_stores_nothing_more(post, factory, officer, world):
+    content = csv_file(good_rows(world))
+    assert upload(post, content).status_code == 200
+    before = stored(factory)
+    audit_before = factory.session.scalar(sa.select(sa.func.count()).select_from(AuditLog))
+
+    again = upload(post, content, "samme-fil-nytt-navn.csv")
+    assert again.status_code == 200
+    html = again.get_data(as_text=True)
+    assert "Filen er allerede importert. Ingenting er endret." in html
+    assert "Allerede importert – ingenting endret." in html
+    assert stored(factory) == before
+    assert factory.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == audit_before
+
+
+def test_one_bad_line_among_three_thousand_refuses_the_whole_file(post, factory, officer, world):
+    people = strangers(3000)
+    bad_at = 1234  # the 1235th data row: row 1236 of the file, the header being row 1
+    nid = people[bad_at][0]
+    people[bad_at] = (nid[:10] + str((int(nid[10]) + 1) % 10), *people[bad_at][1:])  # a wrong check digit
+    response = upload(post, csv_file(rows_for(world["hospital"], world["a"], people)))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Filen ble avvist med 1 feil. Ingenting er lagret." in html
+    errors = error_rows(html)
+    assert len(errors) == 1
+    assert errors[0][0] == str(bad_at + 2) and errors[0][1] == "fodselsnummer"
+    assert stored(factory) == (0, 0)
+
+
+def test_a_file_with_many_bad_lines_shows_every_one(post, factory, officer, world):
+    rows = good_rows(world)
+    rows[0][7] = "mye"  # kontingent
+    rows[2][1] = "123"  # orgnr
+    response = upload(post, csv_file(rows))
+    assert response.status_code == 422
+    assert [(row, column) for row, column, _ in error_rows(response.get_data(as_text=True))] == [
+        ("2", "kontingent"), ("4", "orgnr")]
+    assert stored(factory) == (0, 0)
+
+
+def test_a_branch_officer_cannot_upload_another_branchs_list(post, factory, officer, world):
+    rows = good_rows(world) + rows_for(world["hospital"], world["b"], [person(world["other"])])
+    response = upload(post, csv_file(rows))
+    assert response.status_code == 422
+    errors = error_rows(response.get_data(as_text=True))
+    assert errors == [("5", "avdeling", "Du har ikke tilgang til fagforening nummer 7302.")]
+    assert stored(factory) == (0, 0)  # the officer's own list in the same file is not stored either
+
+
+def test_a_county_uploads_for_its_branches_but_not_others(client, login, post, factory, world):
+    elsewhere = factory.branch(factory.county(), number=7399)
+    login(factory.user("county", counties=[world["county"]]))
+    accepted = upload(post, csv_file(rows_for(world["hospital"], world["b"], [person(world["other"])])))
+    assert accepted.status_code == 200 and "1 trekkliste mottatt" in accepted.get_data(as_text=True)
+    refused = upload(post, csv_file(rows_for(world["hospital"], elsewhere, strangers(1))))
+    assert refused.status_code == 422
+    assert ("2", "avdeling", "Du har ikke tilgang til fagforening nummer 7399.") in error_rows(
+        refused.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("files, message", [
+    ({}, "Velg en fil å laste opp."),
+    ({"file": (io.BytesIO(b""), "tom.csv")}, "Filen er tom."),
+    ({"file": (io.BytesIO(b"%PDF-1.4"), "trekk.pdf")}, "Filen må være CSV (.csv) eller Excel (.xlsx)."),
+])
+def test_no_file_an_empty_file_or_another_kind_is_told_next_to_the_field(post, factory, officer, world, files,
+                                                                        message):
+    response = post("/trekklister/last-opp", files, content_type="multipart/form-data")
+    assert response.status_code == 422
+    error = re.search(r'<p class="error" id="file-error">([^<]*)</p>', response.get_data(as_text=True))
+    assert error and error.group(1) == message
+    assert stored(factory) == (0, 0)
+
+
+def test_an_employer_contact_cannot_upload(client, login, post, factory, world):
+    login(factory.user("employer", employers=[world["hospital"]]))
+    assert client.get("/trekklister/last-opp").status_code == 403
+    assert upload(post, csv_file(good_rows(world))).status_code == 403
+    assert stored(factory) == (0, 0)
