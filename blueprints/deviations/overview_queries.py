@@ -1,6 +1,6 @@
 """The reads behind the overview of deduction lists, the open deviations of earlier months and the
 printable deviation report; every one is scoped by queries.list_scope."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -14,7 +14,7 @@ from rules.money import format_kroner
 from rules.names import name_key, prefix_upper_bound
 from rules.reconcile import AMOUNT, MATCHED, MISSING, UNEXPECTED
 
-from .queries import list_scope
+from .queries import Counts, line_counts, list_scope
 
 STATUSES = (MATCHED, MISSING, UNEXPECTED, AMOUNT)
 EARLIER_LIMIT = 50  # open deviations of earlier months shown on the overview
@@ -32,8 +32,7 @@ class Filters:
 @dataclass
 class OverviewRow:
     deduction_list: DeductionList
-    counts: dict[str, int] = field(default_factory=dict)  # line status → lines
-    open: int = 0  # deviations not handled yet
+    counts: Counts
 
 
 @dataclass
@@ -91,19 +90,8 @@ def overview(user, filters: Filters, page: int, page_size: int) -> OverviewPage:
         .options(contains_eager(DeductionList.employer), contains_eager(DeductionList.branch))
         .order_by(DeductionList.period.desc(), Employer.name_key, Employer.id, Branch.number, DeductionList.id)
         .limit(page_size).offset((page - 1) * page_size)).all()
-    rows = {item.id: OverviewRow(item) for item in lists}
-    if rows:
-        counted = db.session.execute(
-            sa.select(DeductionLine.list_id, DeductionLine.status, sa.func.count(),
-                      sa.func.sum(sa.case((DeductionLine.resolution.is_(None), 1), else_=0)))
-            .where(DeductionLine.list_id.in_(list(rows)), DeductionLine.status.is_not(None))
-            .group_by(DeductionLine.list_id, DeductionLine.status))
-        for list_id, status, lines, unresolved in counted:
-            row = rows[list_id]
-            row.counts[status] = lines
-            if status in DEVIATIONS:
-                row.open += unresolved or 0
-    return OverviewPage(list(rows.values()), count, page, pages, newest)
+    counts = line_counts([item.id for item in lists])
+    return OverviewPage([OverviewRow(item, counts[item.id]) for item in lists], count, page, pages, newest)
 
 
 @dataclass

@@ -1,4 +1,5 @@
 """The reads behind the deduction lists' pages and commands; every one passes through models.scope."""
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -6,6 +7,7 @@ from flask import abort
 from sqlalchemy.orm import selectinload
 
 from models import Branch, DeductionLine, DeductionList, Employer, db
+from models.deduction import DEVIATIONS
 from models.scope import branch_scope
 
 from .services import line_options
@@ -47,3 +49,43 @@ def list_lines(deduction_list: DeductionList) -> list[DeductionLine]:
     return db.session.scalars(
         sa.select(DeductionLine).where(DeductionLine.list_id == deduction_list.id)
         .order_by(DeductionLine.expected.desc(), DeductionLine.name, DeductionLine.id)).all()
+
+
+@dataclass
+class Counts:
+    """How many lines of each status a list has, and how many deviations are open or handled."""
+
+    matched: int = 0
+    missing: int = 0
+    unexpected: int = 0
+    amount: int = 0
+    open: int = 0
+    handled: int = 0
+    lines: int = 0
+
+    @property
+    def deviations(self) -> int:
+        return self.missing + self.unexpected + self.amount
+
+
+def line_counts(list_ids: list[int]) -> dict[int, Counts]:
+    """The counts of each list, with one grouped query over their lines."""
+    counts = {list_id: Counts() for list_id in list_ids}
+    if not counts:
+        return counts
+    resolved = DeductionLine.resolution.is_not(None)
+    rows = db.session.execute(
+        sa.select(DeductionLine.list_id, DeductionLine.status, resolved, sa.func.count())
+        .where(DeductionLine.list_id.in_(list_ids))
+        .group_by(DeductionLine.list_id, DeductionLine.status, resolved))
+    for list_id, status, is_resolved, number in rows:
+        found = counts[list_id]
+        found.lines += number
+        if status is not None:
+            setattr(found, status, getattr(found, status) + number)
+        if status in DEVIATIONS:
+            if is_resolved:
+                found.handled += number
+            else:
+                found.open += number
+    return counts

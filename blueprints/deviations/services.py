@@ -666,25 +666,28 @@ def open_deviations(deduction_list: DeductionList) -> int:
 
 
 def _payments(deduction_list: DeductionList) -> sa.Select:
-    """(membership id, dues, insurance) of each member posting makes paid up for the list's month: the
-    members the employer deducted for, except persons not ours, deviations carried to the next month
-    and the deviations carried in from earlier months, and members paid for the month already (by
-    another list): one ledger row per membership and month."""
+    """(membership id, month, dues, insurance) of each member posting makes paid up: the members the
+    employer deducted for, except persons not ours and deviations carried to the next month, and
+    except members paid for that month already (by another list): one ledger row per membership and
+    month. A deviation carried in from an earlier month and now settled pays up the month it was
+    reported for (its origin), not this list's month."""
+    carried = DeductionLine.carried_from_id.is_not(None)
+    month = sa.case((carried, DeductionLine.origin_period), else_=sa.literal(deduction_list.period, sa.Date))
     already = sa.select(PaidPeriod.id).where(PaidPeriod.membership_id == DeductionLine.membership_id,
-                                             PaidPeriod.period == deduction_list.period)
+                                             PaidPeriod.period == month)
     return (
-        sa.select(DeductionLine.membership_id, sa.func.sum(DeductionLine.reported_dues_ore),
+        sa.select(DeductionLine.membership_id, month, sa.func.sum(DeductionLine.reported_dues_ore),
                   sa.func.sum(sa.func.coalesce(DeductionLine.reported_insurance_ore, 0)))
         .where(DeductionLine.list_id == deduction_list.id, DeductionLine.membership_id.is_not(None),
-               DeductionLine.carried_from_id.is_(None), DeductionLine.reported_dues_ore.is_not(None),
+               DeductionLine.reported_dues_ore.is_not(None),
                sa.or_(DeductionLine.resolution.is_(None), DeductionLine.resolution.not_in(NOT_PAID_RESOLUTIONS)),
                ~already.exists())
-        .group_by(DeductionLine.membership_id)
+        .group_by(DeductionLine.membership_id, month)
     )
 
 
 def payable_members(deduction_list: DeductionList) -> int:
-    """How many members posting the list would make paid up (the count post() returns)."""
+    """How many ledger rows posting the list would write (the count post() returns)."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(_payments(deduction_list).subquery())) or 0
 
 
@@ -698,9 +701,9 @@ def post(user, deduction_list: DeductionList) -> int:
     if open_count := open_deviations(deduction_list):
         raise Refused(None, f"{open_count} avvik er ikke behandlet. Behandle dem før listen framføres.")
     now = utcnow()
-    rows = [{"membership_id": membership_id, "period": deduction_list.period, "list_id": deduction_list.id,
+    rows = [{"membership_id": membership_id, "period": month, "list_id": deduction_list.id,
              "dues_ore": dues, "insurance_ore": insurance, "created_at": now}
-            for membership_id, dues, insurance in db.session.execute(_payments(deduction_list))]
+            for membership_id, month, dues, insurance in db.session.execute(_payments(deduction_list))]
     for start in range(0, len(rows), LINE_CHUNK):
         db.session.execute(sa.insert(PaidPeriod), rows[start:start + LINE_CHUNK])
     old_state = deduction_list.state

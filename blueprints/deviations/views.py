@@ -5,7 +5,6 @@ Every page works without JavaScript: the line form opens inside the full list pa
 line answers with a redirect back to it. htmx gets the fragments: the table when the filter
 changes, the form row, and after an action the row with an out-of-band update of the counts."""
 import re
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import flash, redirect, url_for
@@ -14,7 +13,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import DeductionLine, DuesCode, Employer, db
+from models import DuesCode, Employer, db
 from models.codes import N_
 from models.deduction import DEVIATIONS, LINE_STATUSES
 from rules.reconcile import AMOUNT, MATCHED, MISSING, UNEXPECTED
@@ -35,40 +34,9 @@ ORGNR = re.compile(r"\d{9}")
 CONFLICT = "Noen andre endret listen samtidig. Ingenting ble lagret; last siden på nytt og prøv igjen."
 
 
-@dataclass
-class Counts:
-    """How many lines of each status a list has, and how many deviations are still open."""
-
-    matched: int = 0
-    missing: int = 0
-    unexpected: int = 0
-    amount: int = 0
-    open: int = 0
-    handled: int = 0
-    lines: int = 0
-
-    @property
-    def deviations(self) -> int:
-        return self.missing + self.unexpected + self.amount
-
-
-def list_counts(deduction_list) -> Counts:
+def list_counts(deduction_list) -> queries.Counts:
     """One aggregate query: the counts stay true after each action without loading the lines."""
-    counts = Counts()
-    rows = db.session.execute(
-        sa.select(DeductionLine.status, DeductionLine.resolution.is_not(None), sa.func.count())
-        .where(DeductionLine.list_id == deduction_list.id)
-        .group_by(DeductionLine.status, DeductionLine.resolution.is_not(None)))
-    for status, resolved, number in rows:
-        counts.lines += number
-        if status in (MATCHED, *DEVIATIONS):
-            setattr(counts, status, getattr(counts, status) + number)
-        if status in DEVIATIONS:
-            if resolved:
-                counts.handled += number
-            else:
-                counts.open += number
-    return counts
+    return queries.line_counts([deduction_list.id])[deduction_list.id]
 
 
 def row_text() -> dict[str, str]:
@@ -79,7 +47,7 @@ def row_text() -> dict[str, str]:
         "reported_short": gettext("rapp.")}
 
 
-def _view(value: str | None, counts: Counts) -> str:
+def _view(value: str | None, counts: queries.Counts) -> str:
     """The filter asked for; by default the deviations when the list has any."""
     if value in VIEWS:
         return value

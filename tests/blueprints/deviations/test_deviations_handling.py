@@ -161,6 +161,7 @@ def test_employment_ended_ends_the_employment_and_resolves_the_line(world, lines
     assert "Sluttet i februar" in text(body) and "data-just-resolved" in body
     assert 'id="list-counts" class="list-counts"' in body and 'hx-swap-oob="true"' in body
     assert open_count(body) == 4
+    assert 'id="list-state" class="tag list-state state-in_progress" hx-swap-oob="true">Under behandling<' in body
 
     [employment] = employments(session, world["members"]["Berg"])
     assert employment.to_date == date(2026, 2, 28)

@@ -138,7 +138,7 @@ def test_a_list_without_deviations_is_posted_at_once(factory, world):
     assert paid_up_to(member.id) == APRIL
 
 
-def test_carried_lines_are_paid_neither_here_nor_where_they_are_carried_to(world):
+def test_a_carried_line_pays_up_its_own_month_when_settled_on_a_later_list(world):
     handle_all(world, carry="known")
     assert services.post(world["officer"], world["list"]) == 2
     assert world["members"]["known"].id not in {item[0] for item in ledger()}
@@ -151,11 +151,14 @@ def test_carried_lines_are_paid_neither_here_nor_where_they_are_carried_to(world
         services.post(world["officer"], april)
     services.resolve(world["officer"], copy, "accepted", {})
 
-    assert services.post(world["officer"], april) == 2  # "over" and "fine"; "gone" has left
+    # "over" and "fine" for April ("gone" has left), and "known" for March, where it was reported
+    assert services.post(world["officer"], april) == 3
     assert {item[0] for item in ledger() if item[1] == APRIL} == {world["members"]["over"].id,
                                                                   world["members"]["fine"].id}
     assert paid_up_to(world["members"]["fine"].id) == APRIL
-    assert paid_up_to(world["members"]["known"].id) is None
+    known = [item for item in ledger() if item[0] == world["members"]["known"].id]
+    assert [(item[1], item[2]) for item in known] == [(MARCH, april.id)]
+    assert paid_up_to(world["members"]["known"].id) == MARCH
 
 
 def test_one_ledger_row_per_member_and_month(factory, world):
