@@ -11,10 +11,11 @@ from .lifecycle import FollowUp, MembershipChange, Transfer
 from .membership import DuesCodePeriod, Employment, InsurancePeriod, Membership
 from .organization import Branch, BranchRate, County, Employer, Section, Workplace
 from .person import Person, PersonNote
+from .portal import AccessRequest, ListMessage, ListThread, PortalEntry
 from .user import LoginAttempt, User, UserScope, UserSession
 
 __all__ = [
-    "AuditLog", "Branch", "Counter", "DeductionLine", "DeductionList", "Job", "PaidPeriod", "changes", "DuesRate", "BranchRate", "County", "DuesCode", "DuesCodePeriod", "Employer",
+    "AccessRequest", "AuditLog", "ListMessage", "ListThread", "PortalEntry", "Branch", "Counter", "DeductionLine", "DeductionList", "Job", "PaidPeriod", "changes", "DuesRate", "BranchRate", "County", "DuesCode", "DuesCodePeriod", "Employer",
     "Employment", "EnrollmentCode", "FollowUp", "InsurancePeriod", "LoginAttempt", "Membership", "MembershipChange", "Person",
     "PersonNote", "Section", "Transfer", "User", "UserScope", "UserSession", "WithdrawalCode", "Workplace",
     "db", "record", "utcnow",

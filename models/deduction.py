@@ -91,6 +91,8 @@ class DeductionList(db.Model):
     reported_insurance_ore: Mapped[int] = mapped_column(default=0)
     posted_at: Mapped[datetime | None]
     posted_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    sent_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # the employer contact (portal)
+    changes_confirmed_at: Mapped[datetime | None]  # the payroll office confirmed the month's changes
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     employer: Mapped["Employer"] = relationship()  # noqa: F821
@@ -162,6 +164,9 @@ class DeductionLine(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # what the payroll office said in the portal (models.portal.EMPLOYER_REASONS), shown as a suggestion
+    employer_reason: Mapped[str | None] = mapped_column(sa.String(10))
+    employer_comment: Mapped[str | None] = mapped_column(sa.Text)
     carried_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deduction_lines.id"))
     origin_period: Mapped[date | None]
 
