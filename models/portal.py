@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import db, utcnow
 from .codes import N_
 from .deduction import DeductionList
-from .organization import Workplace
 
 # --- access ---------------------------------------------------------------------------------------
 INVITED, PENDING, APPROVED, REFUSED = "invited", "pending", "approved", "refused"
@@ -156,18 +155,3 @@ class ListMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     thread: Mapped[ListThread] = relationship(back_populates="messages")
-
-
-def employer_list_scope(user) -> sa.ColumnElement[bool]:
-    """A condition on DeductionList: the lists of an employer contact's employers, and of the
-    employers and branches of their workplaces. False for everyone else."""
-    if user.role != "employer":
-        return sa.false()
-    employers = user.scope_ids("employer")
-    workplaces = user.scope_ids("workplace")
-    conditions = [DeductionList.employer_id.in_(employers)] if employers else []
-    if workplaces:
-        conditions.append(sa.exists().where(
-            Workplace.id.in_(workplaces), Workplace.employer_id == DeductionList.employer_id,
-            Workplace.branch_id == DeductionList.branch_id))
-    return sa.or_(*conditions) if conditions else sa.false()

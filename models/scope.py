@@ -1,8 +1,9 @@
 """One scoping function for every query of the register: what a user may see is data (UserScope)."""
 import sqlalchemy as sa
 
+from .deduction import DeductionList
 from .membership import Membership
-from .organization import Branch
+from .organization import Branch, Workplace
 
 
 def membership_scope(user) -> sa.ColumnElement[bool]:
@@ -36,3 +37,25 @@ def person_scope(user) -> sa.ColumnElement[bool]:
     if user.role == "central":
         return sa.true()
     return sa.exists().where(Membership.person_id == Person.id, membership_scope(user))
+
+
+def employer_list_scope(user) -> sa.ColumnElement[bool]:
+    """A condition on DeductionList: an employer contact's lists: those of their employers, and of the
+    employer and branch of each of their workplaces. False for everyone else."""
+    if user.role != "employer":
+        return sa.false()
+    employers, workplaces = user.scope_ids("employer"), user.scope_ids("workplace")
+    conditions = [DeductionList.employer_id.in_(employers)] if employers else []
+    if workplaces:
+        conditions.append(sa.exists().where(
+            Workplace.id.in_(workplaces), Workplace.employer_id == DeductionList.employer_id,
+            Workplace.branch_id == DeductionList.branch_id))
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def deduction_list_scope(user) -> sa.ColumnElement[bool]:
+    """A condition on DeductionList: what the user may see of the lists, whatever the role (the union's
+    roles by branch, employer contacts by employer and workplace)."""
+    if user.role == "employer":
+        return employer_list_scope(user)
+    return DeductionList.branch_id.in_(sa.select(Branch.id).where(branch_scope(user)))

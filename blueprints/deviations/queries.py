@@ -8,14 +8,15 @@ from sqlalchemy.orm import selectinload
 
 from models import Branch, DeductionLine, DeductionList, Employer, db
 from models.deduction import DEVIATIONS
-from models.scope import branch_scope
+from models.scope import deduction_list_scope
 
 from .services import line_options
 
 
 def list_scope(user) -> sa.ColumnElement[bool]:
-    """A condition on DeductionList: the lists of the branches the user may see."""
-    return DeductionList.branch_id.in_(sa.select(Branch.id).where(branch_scope(user)))
+    """A condition on DeductionList: the lists of the branches the user may see (never an employer
+    contact's: they reach lists only through the portal)."""
+    return sa.false() if user.role == "employer" else deduction_list_scope(user)
 
 
 def get_list(user, list_id: int) -> DeductionList:
