@@ -86,6 +86,7 @@ def _default_config(app: Flask) -> dict:
         "BABEL_DEFAULT_LOCALE": "nb",
         "PAGE_SIZE": 50,
         "JOB_RUNNER": os.environ.get("JOB_RUNNER", "thread"),  # web/jobs.py
+        "UNION_ACCOUNT": os.environ.get("UNION_ACCOUNT", "15032080119"),  # where employers pay their lists
     }
 
 
@@ -140,12 +141,13 @@ def _register_blueprints(app: Flask) -> None:
     from blueprints.home import bp as home
     from blueprints.members import bp as members
     from blueprints.organization import bp as organization
+    from blueprints.portal import bp as portal
     from blueprints.routines import bp as routines
     from blueprints.transfer import bp as transfer
     from blueprints.withdrawal import bp as withdrawal
 
-    for blueprint in (auth, home, members, enrollment, withdrawal, transfer, routines, deviations, dues,
-                      organization, admin):
+    for blueprint in (auth, home, members, enrollment, withdrawal, transfer, routines, deviations, portal,
+                      dues, organization, admin):
         app.register_blueprint(blueprint)
 
 
