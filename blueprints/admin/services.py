@@ -3,12 +3,10 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from blueprints.auth.services import hash_password
 from models import Branch, County, Employer, User, UserScope, db, record
 from models.user import ROLES, SCOPE_KINDS
 from rules.idnumbers import InvalidNumber, parse_orgnr
-
-MIN_PASSWORD_LENGTH = 12
+from web.passwords import MIN_PASSWORD_LENGTH, hash_password
 
 
 class AccountError(ValueError):

@@ -30,6 +30,13 @@ def test_login_lands_on_the_start_page_and_is_audited(client, factory, session):
     assert row is not None and row.actor == user.username
 
 
+def test_a_portal_account_named_by_its_e_mail_may_type_it_with_capitals(client, factory):
+    employer = factory.employer()
+    factory.user("employer", employers=[employer], username="kari.lonn@kommune.no")
+    assert attempt(client, "  Kari.Lonn@Kommune.NO", PASSWORD).status_code == 303
+    assert signed_in(client)
+
+
 @pytest.mark.parametrize("which", ["wrong password", "unknown user"])
 def test_wrong_credentials_get_one_norwegian_message(client, factory, which):
     user = factory.user("central")
