@@ -2,13 +2,19 @@
 
 The form only reads what was typed; what an action needs and allows is checked by services.resolve,
 whose refusals the view puts next to the field they name."""
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from models.deduction import AMOUNT, MISSING, RESOLUTIONS, UNEXPECTED
+from models.portal import SUGGESTED_ACTIONS
 from web.fields import DateField, KronerField, PercentField
+from web.formatting import percent
 
 strip = [lambda v: v.strip() if v else v]
 
@@ -83,3 +89,46 @@ class LineForm(FlaskForm):
             self[field].errors = [*self[field].errors, message]
             return None
         return message
+
+
+# --- the employer's reason as a suggested action -------------------------------------------------
+CARRIED_NOTE = "Syk med ytelser fra NAV (fra arbeidsgiver)"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The action the employer's reason suggests for an open line, with the values it is done with."""
+
+    action: str
+    data: dict = field(default_factory=dict)
+    detail: str = ""  # what the defaults are, for the button's neighbour
+
+
+def suggestion(line, deduction_list) -> Suggestion | None:
+    """What the employer's reason proposes for the line (models.portal.SUGGESTED_ACTIONS), when the
+    line is open, the action fits its deviation, and the defaults are known: ending the employment
+    the day before the list's month, code O (leave) or the employer's position from the month's
+    first day, or carrying a sick member's line to the next month. No query: the list page shows it
+    on every line."""
+    action = SUGGESTED_ACTIONS.get(line.employer_reason or "")
+    if action is None or not line.open or deduction_list.posted or action not in actions_for(line):
+        return None
+    first = deduction_list.period
+    if action == "employment_ended":
+        last = first - timedelta(days=1)
+        return Suggestion(action, {"date": last}, gettext("siste dag %(date)s", date=_day(last)))
+    if action == "leave":
+        return Suggestion(action, {"date": first}, gettext("kode O fra %(date)s", date=_day(first)))
+    if action == "position":
+        if line.reported_position_bp is None:
+            return None
+        return Suggestion(action, {"date": first, "position_bp": line.reported_position_bp},
+                          gettext("%(percent)s fra %(date)s", percent=percent(line.reported_position_bp),
+                                  date=_day(first)))
+    if action == "carried":
+        return Suggestion(action, {"note": CARRIED_NOTE}, gettext("til neste måneds liste"))
+    return None
+
+
+def _day(day: date) -> str:
+    return day.strftime("%d.%m.%Y")

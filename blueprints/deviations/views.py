@@ -15,13 +15,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import DuesCode, Employer, db
 from models.codes import N_
-from models.deduction import DEVIATIONS, LINE_STATUSES
+from models.deduction import DEVIATIONS, LINE_STATUSES, RESOLUTIONS
+from models.portal import EMPLOYER_REASONS
 from rules.reconcile import AMOUNT, MATCHED, MISSING, UNEXPECTED
 from web.access import REGISTER_ROLES, allow
 from web.pages import is_htmx, render_page
 
 from . import bp, queries, services
-from .forms import ACTION_FIELDS, LineForm, actions_for, actions_showing
+from .forms import ACTION_FIELDS, LineForm, actions_for, actions_showing, suggestion
 
 ALL, DEVIATION_VIEW = "alle", "avvik"
 VIEWS = {  # ?vis=... → the statuses shown (None: every line)
@@ -39,12 +40,15 @@ def list_counts(deduction_list) -> queries.Counts:
     return queries.line_counts([deduction_list.id])[deduction_list.id]
 
 
-def row_text() -> dict[str, str]:
+def row_text() -> dict:
     """The words of every row, translated once per page rather than once per line."""
     return {status: gettext(name) for status, name in LINE_STATUSES.items()} | {
         "not_compared": gettext("Ikke sammenlignet"), "handled": gettext("Behandlet"),
         "handle": gettext("Behandle"), "note": gettext("Merknad"), "reported": gettext("Innrapportert"),
-        "reported_short": gettext("rapp.")}
+        "reported_short": gettext("rapp."), "employer": gettext("Arbeidsgiveren"),
+        "accept": gettext("Godta forslaget"),
+        "employer_reasons": {key: gettext(name) for key, name in EMPLOYER_REASONS.items()},
+        "actions": {key: gettext(name) for key, name in RESOLUTIONS.items()}}
 
 
 def _view(value: str | None, counts: queries.Counts) -> str:
@@ -69,7 +73,7 @@ def _page(deduction_list, *, view: str | None = None, editing=None, status: int 
     context = {"deduction_list": deduction_list, "counts": counts, "view": view,
                "lines": _shown(lines, view, keep=editing["line"].id if editing else None),
                "editing": editing or {}, "views": VIEW_LABELS, "actions_showing": actions_showing,
-               "row_text": row_text()}
+               "row_text": row_text(), "suggest": suggestion}
     return render_page("deviations/list.html", "deviations/_list_table.html", status=status, **context)
 
 
@@ -114,7 +118,7 @@ def _form_answer(line, form: LineForm, *, message: str | None = None, status: in
                "enrollment_url": _enrollment_url(line) if line.status == UNEXPECTED else None}
     if is_htmx():
         return render_page("deviations/_line_form.html", status=status, deduction_list=line.deduction_list,
-                           actions_showing=actions_showing, **editing)
+                           actions_showing=actions_showing, row_text=row_text(), **editing)
     return _page(line.deduction_list, view=flask_request.args.get("vis"), editing=editing, status=status)
 
 
@@ -126,7 +130,7 @@ def _row_answer(line, *, resolved: bool = False, flash_text: str | None = None):
         return redirect(url_for("deviations.show", list_id=line.list_id, _anchor=f"line-{line.id}"), 303)
     deduction_list = line.deduction_list
     return render_page("deviations/_line.html", deduction_list=deduction_list, line=line, just_resolved=resolved,
-                       counts=list_counts(deduction_list), oob_counts=True, row_text=row_text())
+                       counts=list_counts(deduction_list), oob_counts=True, row_text=row_text(), suggest=suggestion)
 
 
 @bp.route("/<int:list_id>/linjer/<int:line_id>")
@@ -136,7 +140,8 @@ def line_row(list_id: int, line_id: int):
     line = queries.get_line(current_user, list_id, line_id)
     if not is_htmx():
         return redirect(url_for("deviations.show", list_id=list_id, _anchor=f"line-{line.id}"))
-    return render_page("deviations/_line.html", deduction_list=line.deduction_list, line=line, row_text=row_text())
+    return render_page("deviations/_line.html", deduction_list=line.deduction_list, line=line, row_text=row_text(),
+                       suggest=suggestion)
 
 
 @bp.route("/<int:list_id>/linjer/<int:line_id>/behandle")
@@ -199,6 +204,30 @@ def _service_keys(action: str) -> tuple[str, ...]:
     names = {"date": "date", "code": "code", "orgnr": "workplace", "position": "position_bp",
              "monthly_pay": "monthly_pay_ore"}
     return tuple(names[field] for field in ACTION_FIELDS.get(action, ()))
+
+
+@bp.route("/<int:list_id>/linjer/<int:line_id>/forslag", methods=["POST"])
+@allow(*REGISTER_ROLES)
+def accept_suggestion(list_id: int, line_id: int):
+    """One click: the action the employer's reason suggests, with its defaults (forms.suggestion).
+    When it is refused, the line's form opens with the action chosen and the refusal next to its
+    field, so the officer can adjust it."""
+    line = queries.get_line(current_user, list_id, line_id)
+    found = suggestion(line, line.deduction_list)
+    if found is None:
+        return _form_answer(line, _form(line), message="Det er ikke noe forslag å godta for denne linjen.", status=422)
+    try:
+        services.resolve(current_user, line, found.action, dict(found.data))
+    except services.Refused as refused:
+        form = _form(line)
+        form.action.data = found.action
+        form.date.data = found.data.get("date")
+        form.position.data = found.data.get("position_bp")
+        form.note.data = found.data.get("note")
+        return _form_answer(line, form, message=form.add_error(refused.field, refused.message), status=422)
+    except StaleDataError:
+        return _form_answer(line, _form(line), message=CONFLICT, status=409)
+    return _row_answer(line, resolved=True, flash_text=f"{line.name}: {line.resolution_text}.")
 
 
 @bp.route("/<int:list_id>/linjer/<int:line_id>/merknad", methods=["POST"])

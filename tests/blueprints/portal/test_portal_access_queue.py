@@ -11,11 +11,11 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from web.passwords import hash_password
 from blueprints.deviations import services as deviations
 from models import AccessRequest, AuditLog, DeductionList, User, UserScope, db
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD
+from web.passwords import hash_password
 
 CHOSEN = "mitt-eget-passord-123"
 MARCH = date(2026, 3, 1)

@@ -1,0 +1,240 @@
+"""The reads behind the employer portal's lists: the overview, one list with its members and the
+payroll office's draft, the changes since last month and what is to pay.
+
+Every read of a list passes through models.scope.employer_list_scope: an employer contact reaches
+only the lists of their employers and workplaces; any other id (or any other role) is 404."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import contains_eager, selectinload
+
+from models import AuditLog, Branch, DeductionLine, DeductionList, Employer, PortalEntry, User, db
+from models.codes import N_
+from models.deduction import EXPECTED, IN_PROGRESS, POSTED, RECEIVED, month_start
+from models.scope import employer_list_scope
+
+HANDLED_STATES = (RECEIVED, IN_PROGRESS, POSTED)
+HISTORY_PAGE_SIZE = 20
+CONFIRMED_SUMMARY = "Endringer siden forrige måned bekreftet"  # the audit row's summary begins so
+
+
+def get_list(user, list_id: int) -> DeductionList:
+    """The list with its employer and branch, or 404 when missing or not the employer contact's."""
+    found = db.session.scalar(
+        sa.select(DeductionList).where(DeductionList.id == list_id, employer_list_scope(user))
+        .options(selectinload(DeductionList.employer), selectinload(DeductionList.branch)))
+    return found or abort(404)
+
+
+# --- paying ---------------------------------------------------------------------------------------
+
+@dataclass
+class PaymentState:
+    """What the employer is to pay for a list, what has been registered against it, what is owing."""
+
+    amount_ore: int
+    payments: list = field(default_factory=list)  # (date, amount øre) of each payment registered
+
+    @property
+    def paid_ore(self) -> int:
+        return sum(amount for _, amount in self.payments)
+
+    @property
+    def owing_ore(self) -> int:
+        return max(self.amount_ore - self.paid_ore, 0)
+
+    @property
+    def label(self) -> str:
+        """In Norwegian, marked for translation (templates show it with _())."""
+        if self.amount_ore <= 0:
+            return N_("Ingenting å betale")
+        if self.paid_ore <= 0:
+            return N_("Ikke betalt")
+        return N_("Betalt") if self.owing_ore == 0 else N_("Delvis betalt")
+
+
+def list_amount(deduction_list: DeductionList) -> int:
+    """The list's amount: what was expected until it is sent, then what the employer reported."""
+    return deduction_list.reported_total_ore if deduction_list.received else deduction_list.expected_total_ore
+
+
+def payment_state(deduction_list: DeductionList, amount_ore: int | None = None) -> PaymentState:
+    """The payment state of a list (`amount_ore`: the amount to pay when the caller knows better, as
+    the draft's sum of a list not sent yet). No payments are registered in the register yet: the
+    payments routine replaces this function with one that reads them by the list's KID."""
+    return PaymentState(list_amount(deduction_list) if amount_ore is None else amount_ore)
+
+
+# --- the overview -----------------------------------------------------------------------------------
+
+@dataclass
+class ListRow:
+    deduction_list: DeductionList
+    has_draft: bool
+    payment: PaymentState
+
+    @property
+    def amount_ore(self) -> int:
+        return list_amount(self.deduction_list)
+
+
+@dataclass
+class HistoryPage:
+    rows: list[ListRow]
+    count: int
+    page: int
+    pages: int
+
+
+@dataclass
+class Overview:
+    not_handled: list[ListRow]  # expected, nothing saved yet
+    in_progress: list[ListRow]  # expected, with a saved draft
+    history: HistoryPage  # sent (received, in progress at the union, posted), newest first
+
+
+def _lists(user) -> sa.Select:
+    return (sa.select(DeductionList)
+            .join(Employer, Employer.id == DeductionList.employer_id)
+            .join(Branch, Branch.id == DeductionList.branch_id)
+            .where(employer_list_scope(user))
+            .options(contains_eager(DeductionList.employer), contains_eager(DeductionList.branch)))
+
+
+def overview(user, page: int = 1, page_size: int = HISTORY_PAGE_SIZE) -> Overview:
+    """The employer contact's lists in three groups: three queries, whatever the number of lists."""
+    has_draft = sa.exists().where(PortalEntry.list_id == DeductionList.id).label("has_draft")
+    open_rows = db.session.execute(
+        _lists(user).add_columns(has_draft).where(DeductionList.state == EXPECTED)
+        .order_by(DeductionList.period, Employer.name_key, Employer.id, Branch.number)).all()
+    not_handled, in_progress = [], []
+    for deduction_list, draft in open_rows:
+        (in_progress if draft else not_handled).append(ListRow(deduction_list, bool(draft), payment_state(deduction_list)))
+    return Overview(not_handled, in_progress, history(user, page, page_size))
+
+
+def history(user, page: int = 1, page_size: int = HISTORY_PAGE_SIZE) -> HistoryPage:
+    """The lists sent (handled), newest month first, a page at a time."""
+    handled = DeductionList.state.in_(HANDLED_STATES)
+    count = db.session.scalar(
+        sa.select(sa.func.count(DeductionList.id)).where(employer_list_scope(user), handled)) or 0
+    pages = max(1, -(-count // page_size))
+    page = min(max(page, 1), pages)
+    lists = db.session.scalars(
+        _lists(user).where(handled)
+        .order_by(DeductionList.period.desc(), Employer.name_key, Employer.id, Branch.number)
+        .limit(page_size).offset((page - 1) * page_size)).all()
+    return HistoryPage([ListRow(item, True, payment_state(item)) for item in lists], count, page, pages)
+
+
+# --- one list -----------------------------------------------------------------------------------------
+
+def expected_lines(deduction_list: DeductionList) -> list[DeductionLine]:
+    """The members the register expects on the list (not the deviations carried in from earlier
+    months: those are the union's), in name order."""
+    return db.session.scalars(
+        sa.select(DeductionLine).where(DeductionLine.list_id == deduction_list.id, DeductionLine.expected,
+                                       DeductionLine.carried_from_id.is_(None))
+        .order_by(DeductionLine.name, DeductionLine.id)).all()
+
+
+def entries(deduction_list: DeductionList) -> list[PortalEntry]:
+    """The payroll office's saved draft: one entry per person, the added persons in the order added."""
+    return db.session.scalars(
+        sa.select(PortalEntry).where(PortalEntry.list_id == deduction_list.id).order_by(PortalEntry.id)).all()
+
+
+def sent_lines(deduction_list: DeductionList) -> list[DeductionLine]:
+    """What the employer sent: the expected members, then the persons they added."""
+    return db.session.scalars(
+        sa.select(DeductionLine).where(DeductionLine.list_id == deduction_list.id,
+                                       DeductionLine.carried_from_id.is_(None))
+        .order_by(DeductionLine.expected.desc(), DeductionLine.name, DeductionLine.id)).all()
+
+
+def user_name(user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    found = db.session.get(User, user_id)
+    return (found.full_name or found.username) if found else None
+
+
+# --- changes since last month -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    national_id: str
+    name: str
+    member_number: int | None
+    before_ore: int | None  # the expected amount last month (None: not on that list)
+    now_ore: int | None  # the expected amount this month (None: not on this list)
+
+
+@dataclass
+class MonthChanges:
+    previous: DeductionList | None  # last month's list of the same employer and branch
+    new: list[Change] = field(default_factory=list)
+    gone: list[Change] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.new) + len(self.gone) + len(self.changed)
+
+
+def previous_period(period: date) -> date:
+    return month_start(period - timedelta(days=1))
+
+
+def _expected_amounts(list_id: int) -> dict[str, tuple[str, int | None, int]]:
+    """national id → (name, member number, expected total) of a list's expected members."""
+    rows = db.session.execute(
+        sa.select(DeductionLine.national_id, DeductionLine.name, DeductionLine.member_number,
+                  DeductionLine.expected_dues_ore, DeductionLine.expected_insurance_ore)
+        .where(DeductionLine.list_id == list_id, DeductionLine.expected, DeductionLine.carried_from_id.is_(None)))
+    return {nid: (name, number, (dues or 0) + (insurance or 0)) for nid, name, number, dues, insurance in rows}
+
+
+def month_changes(user, deduction_list: DeductionList) -> MonthChanges:
+    """Who is new on the list, who is gone from it, and whose expected amount changed, against the
+    previous month's list of the same employer and branch (none when there is no such list)."""
+    previous = db.session.scalar(sa.select(DeductionList).where(
+        DeductionList.period == previous_period(deduction_list.period),
+        DeductionList.employer_id == deduction_list.employer_id,
+        DeductionList.branch_id == deduction_list.branch_id, employer_list_scope(user)))
+    result = MonthChanges(previous)
+    if previous is None:
+        return result
+    now, before = _expected_amounts(deduction_list.id), _expected_amounts(previous.id)
+    for nid, (name, number, amount) in now.items():
+        if nid not in before:
+            result.new.append(Change(nid, name, number, None, amount))
+        elif before[nid][2] != amount:
+            result.changed.append(Change(nid, name, number, before[nid][2], amount))
+    for nid, (name, number, amount) in before.items():
+        if nid not in now:
+            result.gone.append(Change(nid, name, number, amount, None))
+    for changes in (result.new, result.gone, result.changed):
+        changes.sort(key=lambda change: (change.name, change.national_id))
+    return result
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    at: datetime
+    by: str
+
+
+def changes_confirmation(deduction_list: DeductionList) -> Confirmation | None:
+    """When, and by whom, the month's changes were confirmed (the audit row says who)."""
+    if deduction_list.changes_confirmed_at is None:
+        return None
+    row = db.session.execute(
+        sa.select(AuditLog.actor, User.full_name).outerjoin(User, User.id == AuditLog.user_id)
+        .where(AuditLog.entity == "deduction_list", AuditLog.entity_id == deduction_list.id,
+               AuditLog.summary.startswith(CONFIRMED_SUMMARY))
+        .order_by(AuditLog.id.desc()).limit(1)).first()
+    by = (row.full_name or row.actor) if row else ""
+    return Confirmation(deduction_list.changes_confirmed_at, by)
