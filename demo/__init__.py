@@ -8,10 +8,11 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from models import Branch, County, Employer, Person, User, db, record
+from models import Branch, County, DuesCodePeriod, Employer, Employment, Person, User, db, record
 from models.user import ROLES
 
 from .generator import PASSWORD, USERS, DemoSummary, DemoUnion
+from .lists import make_demo_lists
 
 COUNT_LABELS = [  # what the summary tells, in the order told
     ("counties", "fylker"), ("branches", "fagforeninger"), ("employers", "arbeidsgivere"),
@@ -25,8 +26,14 @@ def load_demo(*, members: int, seed: int, today: date | None = None) -> DemoSumm
     """Insert the demo union in the session's transaction and write one audit row; does not commit."""
     from blueprints.auth.services import hash_password
 
-    summary = DemoUnion(db.session.connection(), members=members, seed=seed, today=today or date.today(),
+    today = today or date.today()
+    summary = DemoUnion(db.session.connection(), members=members, seed=seed, today=today,
                         password_hash=hash_password(PASSWORD)).build()
+    started = time.perf_counter()
+    summary.lists = make_demo_lists(today=today, seed=seed)
+    summary.lists.seconds = round(time.perf_counter() - started, 1)
+    for model in (DuesCodePeriod, Employment):  # handling the lists' deviations changed some histories
+        summary.counts[model.__tablename__] = db.session.scalar(sa.select(sa.func.count()).select_from(model))
     record("create", "demo", None, f"Demodata lastet inn: {members} medlemmer (frø {seed}).")
     return summary
 
@@ -74,12 +81,14 @@ def demo_command(members: int, seed: int, if_empty: bool, as_json: bool):
 
     if as_json:
         click.echo(json.dumps({"ok": True, "loaded": True, "seed": seed, "seconds": seconds,
-                               "counts": summary.counts, "users": [u.as_dict() for u in summary.users]},
+                               "counts": summary.counts, "users": [u.as_dict() for u in summary.users],
+                               "lists": summary.lists.as_dict() | {"seconds": summary.lists.seconds}},
                               ensure_ascii=False))
         return
     counts = ", ".join(f"{_number(summary.counts[key])} {label}" for key, label in COUNT_LABELS)
     duration = f"{seconds:.1f}".replace(".", ",")
     click.echo(f"Demodata er lastet inn på {duration} s (frø {seed}): {counts}.")
+    click.echo(summary.lists.message)
     click.echo("")
     click.echo("Demobrukere (samme passord for alle):")
     rows = [("Brukernavn", "Passord", "Rolle", "Tilgang")] + [

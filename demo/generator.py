@@ -149,6 +149,7 @@ class DemoUser:
 class DemoSummary:
     counts: dict[str, int]
     users: list[DemoUser]
+    lists: "DemoLists | None" = None  # noqa: F821 (demo.lists, made after the members)
 
 
 class DemoUnion:
