@@ -167,7 +167,7 @@ class DeductionLine(db.Model):
     # what the payroll office said in the portal (models.portal.EMPLOYER_REASONS), shown as a suggestion
     employer_reason: Mapped[str | None] = mapped_column(sa.String(10))
     employer_comment: Mapped[str | None] = mapped_column(sa.Text)
-    carried_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deduction_lines.id"))
+    carried_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deduction_lines.id"), index=True)
     origin_period: Mapped[date | None]
 
     deduction_list: Mapped[DeductionList] = relationship(back_populates="lines")

@@ -67,8 +67,10 @@ def receive(deduction_list: DeductionList, reported: list[Reported], *, source: 
         })
     if updates:
         db.session.execute(sa.update(DeductionLine), updates)
+        for line in expected_lines:  # the bulk UPDATE does not refresh the objects already loaded
+            db.session.expire(line)
     for start in range(0, len(inserts), LINE_CHUNK):
-        db.session.execute(sa.insert(DeductionLine), inserts[start:start + LINE_CHUNK])
+        db.session.connection().execute(DeductionLine.__table__.insert(), inserts[start:start + LINE_CHUNK])
 
     deduction_list.state = RECEIVED
     deduction_list.received_at = utcnow()

@@ -110,6 +110,7 @@ def upgrade():
     with op.batch_alter_table('deduction_lines', schema=None) as batch_op:
         batch_op.create_index('ix_deduction_lines_list_status', ['list_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_deduction_lines_membership_id'), ['membership_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deduction_lines_carried_from_id'), ['carried_from_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deduction_lines_person_id'), ['person_id'], unique=False)
 
     op.create_table('paid_periods',
@@ -140,6 +141,7 @@ def downgrade():
     with op.batch_alter_table('deduction_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deduction_lines_person_id'))
         batch_op.drop_index(batch_op.f('ix_deduction_lines_membership_id'))
+        batch_op.drop_index(batch_op.f('ix_deduction_lines_carried_from_id'))
         batch_op.drop_index('ix_deduction_lines_list_status')
 
     op.drop_table('deduction_lines')
