@@ -32,6 +32,7 @@ from models import (
     Workplace,
     utcnow,
 )
+from models.base import insert_many
 from rules.names import name_key, person_name_key
 
 from . import numbers, words
@@ -217,31 +218,8 @@ class DemoUnion:
         for model in TABLES:
             rows = self.rows.pop(model, None)
             if rows:
-                self._insert_many(model.__table__, rows)
+                insert_many(self.conn, model.__table__, rows)
                 self.counts[model.__tablename__] += len(rows)
-
-    def _insert_many(self, table: sa.Table, rows: list[dict]) -> None:
-        """One executemany of the table's INSERT, compiled for this database.
-
-        Straight to the driver: SQLAlchemy's per-row parameter handling would cost more than the
-        database's own work. Each column type's bind processor still turns values into what
-        SQLAlchemy itself would store (dates as text on SQLite, for example)."""
-        dialect = self.conn.dialect
-        # A column the rows leave out gets its scalar Python default here, or the database's default.
-        defaults = {c.name: c.default.arg for c in table.columns
-                    if c.name not in rows[0] and c.default is not None and c.default.is_scalar}
-        for row in rows:
-            row.update(defaults)
-        compiled = sa.insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
-        names = compiled.positiontup if compiled.positional else list(compiled.binds)
-        processors = [(name, table.c[name].type.bind_processor(dialect)) for name in names]
-        if compiled.positional:
-            params = [tuple(process(row[name]) if process else row[name] for name, process in processors)
-                      for row in rows]
-        else:
-            params = [{name: process(row[name]) if process else row[name] for name, process in processors}
-                      for row in rows]
-        self.conn.exec_driver_sql(str(compiled), params)
 
     def _reset_sequences(self) -> None:
         """PostgreSQL hands out ids from sequences, which explicit ids do not advance."""

@@ -1,4 +1,5 @@
 """The database handle and the base of every model."""
+import operator
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -45,3 +46,33 @@ def straight_join(left, right, onclause) -> sa.sql.expression.Join:
     index on the right and sorts every match before taking 50.
     """
     return _StraightJoin(sa.inspect(left).selectable, sa.inspect(right).selectable, onclause)
+
+
+def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    """One executemany of the table's INSERT, compiled for this database: for bulk work (forming a
+    month's lists, the demo data).
+
+    Straight to the driver: SQLAlchemy's per-row parameter handling would cost more than the
+    database's own work. Each column type's bind processor still turns values into what SQLAlchemy
+    itself would store (dates as text on SQLite, for example). Every row has the first row's keys."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    # A column the rows leave out gets its scalar Python default here, or the database's default.
+    defaults = {c.name: c.default.arg for c in table.columns
+                if c.name not in rows[0] and c.default is not None and c.default.is_scalar}
+    if defaults:
+        rows = [{**row, **defaults} for row in rows]
+    compiled = sa.insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
+    names = list(compiled.positiontup if compiled.positional else compiled.binds)
+    values = operator.itemgetter(*names)
+    # only a few columns need converting (dates and booleans on SQLite): convert just those
+    convert = [(index, process) for index, name in enumerate(names)
+               if (process := table.c[name].type.bind_processor(dialect)) is not None]
+    params = []
+    for row in rows:
+        params_row = list(values(row)) if len(names) > 1 else [values(row)]
+        for index, process in convert:
+            params_row[index] = process(params_row[index])
+        params.append(tuple(params_row) if compiled.positional else dict(zip(names, params_row)))
+    conn.exec_driver_sql(str(compiled), params)

@@ -95,7 +95,7 @@ def _covers(period, day: date) -> sa.ColumnElement[bool]:
     return sa.and_(period.from_date <= day, sa.or_(period.to_date.is_(None), period.to_date >= day))
 
 
-def member_fact_selects(day: date, *, membership_ids=None, on_day: bool = False) -> dict[str, sa.Select]:
+def member_fact_selects(day: date, *, membership_ids=None, on_day: bool = False, where=None) -> dict[str, sa.Select]:
     """The SELECTs load_member_facts() runs, by name: the active memberships (end_date NULL; with
     `on_day`, those active on the day, also if ended since), or the given ones, and the rows of
     history covering the day that their dues depend on.
@@ -107,6 +107,8 @@ def member_fact_selects(day: date, *, membership_ids=None, on_day: bool = False)
         chosen = (sa.and_(Membership.start_date <= day, sa.or_(Membership.end_date.is_(None), Membership.end_date >= day))
                   if on_day else Membership.end_date.is_(None))
         of_chosen = lambda period: sa.true()  # noqa: E731
+        if where is not None:  # a further condition on the memberships (not on their history)
+            chosen = sa.and_(chosen, where)
     else:
         ids = list(membership_ids)
         chosen, of_chosen = Membership.id.in_(ids), (lambda period: period.membership_id.in_(ids))
@@ -132,7 +134,7 @@ def member_fact_selects(day: date, *, membership_ids=None, on_day: bool = False)
     }
 
 
-def load_member_facts(day: date, *, membership_ids=None, on_day: bool = False
+def load_member_facts(day: date, *, membership_ids=None, on_day: bool = False, where=None
                       ) -> Iterator[tuple[int, MemberFacts | None]]:
     """(membership id, facts) for the active memberships (end_date NULL), or the given ones, as they
     stood on the day: what member_facts() gives for each, or None where it raises DuesError because
@@ -140,7 +142,7 @@ def load_member_facts(day: date, *, membership_ids=None, on_day: bool = False
 
     The history tables are read first; the memberships are then read and their facts made one at a
     time as the caller goes through them, so half a million facts are never held at once."""
-    selects = member_fact_selects(day, membership_ids=membership_ids, on_day=on_day)
+    selects = member_fact_selects(day, membership_ids=membership_ids, on_day=on_day, where=where)
     run = db.session.connection().execute  # Core rows: no ORM work per row
     codes: dict[int, tuple[str, date]] = {}
     for membership_id, code, from_date in run(selects["dues_codes"]):

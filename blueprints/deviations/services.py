@@ -26,6 +26,7 @@ from models import (
     record,
     utcnow,
 )
+from models.base import insert_many
 from models.deduction import (
     DEVIATIONS,
     EXPECTED,
@@ -149,8 +150,11 @@ def form_lists(period: date, *, only: tuple[int, int] | None = None, progress=No
         ids = [row[0] for row in members if row[0] in employers]
         facts = dict(load_member_facts(period, membership_ids=ids)) if ids else {}
     else:
-        facts = dict(load_member_facts(period, on_day=True))
-        members = run(members)  # streamed after the facts are read
+        # only members with a deduction employment on the day; the members streamed after their facts
+        deducted = Membership.id.in_(sa.select(Employment.membership_id).where(
+            Employment.payment_method == "deduction", _covering(Employment, period)))
+        facts = dict(load_member_facts(period, on_day=True, where=deducted))
+        members = run(members.where(deducted))
 
     lines_by_list: dict[tuple[int, int], list[dict]] = defaultdict(list)
     for membership_id, branch_id, number, person_id, national_id, last, first in members:
@@ -198,8 +202,8 @@ def form_lists(period: date, *, only: tuple[int, int] | None = None, progress=No
         ids = db.session.execute(
             sa.insert(DeductionList).returning(DeductionList.id, sort_by_parameter_order=True), rows).scalars().all()
         lines = [dict(line, list_id=list_id) for list_id, key in zip(ids, chunk) for line in lines_by_list[key]]
-        for line_start in range(0, len(lines), LINE_CHUNK):  # Core: the ORM's bulk insert costs twice as much
-            run(DeductionLine.__table__.insert(), lines[line_start:line_start + LINE_CHUNK])
+        for line_start in range(0, len(lines), LINE_CHUNK):  # straight to the driver: a third of the time
+            insert_many(db.session.connection(), DeductionLine.__table__, lines[line_start:line_start + LINE_CHUNK])
         result.lists_created += len(chunk)
         result.lines_created += len(lines)
         if progress:
