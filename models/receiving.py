@@ -28,19 +28,27 @@ def reported_values(line: Reported) -> dict:
             "reported_insurance_ore": line.insurance_ore}
 
 
+NOTHING_REPORTED = {"reported_row": None, "reported_position_bp": None, "reported_pay_basis_ore": None,
+                    "reported_dues_ore": None, "reported_insurance_ore": None}
+
+
 def receive(deduction_list: DeductionList, reported: list[Reported], *, source: str, digest: str | None = None,
             user=None) -> dict[str, int]:
     """The employer's real list arrives: compare it with the expected lines and store the outcome.
     Returns the count of each status. A list is received once: a new file does not replace it."""
     if deduction_list.received:
         raise Refused(None, f"Listen for {period_text(deduction_list.period)} er allerede mottatt.")
-    expected_lines = db.session.scalars(sa.select(DeductionLine).where(
-        DeductionLine.list_id == deduction_list.id, DeductionLine.expected,
-        DeductionLine.carried_from_id.is_(None)).order_by(DeductionLine.id)).all()
-    expected = [Expected(line.membership_id, line.national_id, line.member_number, line.name,
-                         line.position_bp or 0, line.pay_basis_ore, line.branch_rate_bp or 0, line.cap_ore or 0,
-                         line.expected_insurance_ore or 0) for line in expected_lines]
-    by_membership = {line.membership_id: line for line in expected_lines}
+    run = db.session.connection().execute  # Core rows and statements: no ORM work per line
+    expected_rows = run(sa.select(
+        DeductionLine.id, DeductionLine.membership_id, DeductionLine.national_id, DeductionLine.member_number,
+        DeductionLine.name, DeductionLine.position_bp, DeductionLine.pay_basis_ore, DeductionLine.branch_rate_bp,
+        DeductionLine.cap_ore, DeductionLine.expected_insurance_ore,
+    ).where(DeductionLine.list_id == deduction_list.id, DeductionLine.expected,
+            DeductionLine.carried_from_id.is_(None)).order_by(DeductionLine.id)).all()
+    expected = [Expected(row.membership_id, row.national_id, row.member_number, row.name, row.position_bp or 0,
+                         row.pay_basis_ore, row.branch_rate_bp or 0, row.cap_ore or 0, row.expected_insurance_ore or 0)
+                for row in expected_rows]
+    line_ids = {row.membership_id: row.id for row in expected_rows}
     outcomes = reconcile(expected, reported)
 
     # a person not expected is linked to the register when the identity number is a member's
@@ -52,10 +60,9 @@ def receive(deduction_list: DeductionList, reported: list[Reported], *, source: 
     for outcome in outcomes:
         counts[outcome.status] += 1
         values = {"status": outcome.status, "reasons": "\n".join(outcome.reasons) or None}
-        if outcome.reported is not None:
-            values |= reported_values(outcome.reported)
+        values |= reported_values(outcome.reported) if outcome.reported is not None else NOTHING_REPORTED
         if outcome.expected is not None:  # matched, missing or amount: the expected line is updated
-            updates.append(values | {"id": by_membership[outcome.expected.membership_id].id})
+            updates.append(values | {"line_id": line_ids[outcome.expected.membership_id]})
             continue
         reported_line = outcome.reported  # unexpected: a new line for the person in the file
         member = known.get(reported_line.national_id)
@@ -65,12 +72,14 @@ def receive(deduction_list: DeductionList, reported: list[Reported], *, source: 
             "member_number": member_number, "expected": False, "membership_id": membership_id,
             "person_id": person_id, "origin_period": deduction_list.period,
         })
+    table = DeductionLine.__table__
     if updates:
-        db.session.execute(sa.update(DeductionLine), updates)
-        for line in expected_lines:  # the bulk UPDATE does not refresh the objects already loaded
-            db.session.expire(line)
+        run(table.update().where(table.c.id == sa.bindparam("line_id")), updates)
     for start in range(0, len(inserts), LINE_CHUNK):
-        db.session.connection().execute(DeductionLine.__table__.insert(), inserts[start:start + LINE_CHUNK])
+        run(table.insert(), inserts[start:start + LINE_CHUNK])
+    for loaded in list(db.session.identity_map.values()):  # Core statements do not refresh loaded objects
+        if isinstance(loaded, DeductionLine) and sa.inspect(loaded).dict.get("list_id") == deduction_list.id:
+            db.session.expire(loaded)
 
     deduction_list.state = RECEIVED
     deduction_list.received_at = utcnow()
