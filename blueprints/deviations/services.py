@@ -189,6 +189,8 @@ def form_lists(period: date, *, only: tuple[int, int] | None = None, progress=No
 
     branch_numbers = dict(db.session.execute(sa.select(Branch.id, Branch.number)).all())
     keys = sorted(lines_by_list)
+    for lines in lines_by_list.values():  # the same order on every database: by name, then membership
+        lines.sort(key=lambda line: (line["name"], line["membership_id"]))
     now = utcnow()
     for start in range(0, len(keys), FORM_CHUNK):
         chunk = keys[start:start + FORM_CHUNK]
