@@ -141,13 +141,14 @@ def _register_blueprints(app: Flask) -> None:
     from blueprints.home import bp as home
     from blueprints.members import bp as members
     from blueprints.organization import bp as organization
+    from blueprints.payments import bp as payments
     from blueprints.portal import bp as portal
     from blueprints.routines import bp as routines
     from blueprints.transfer import bp as transfer
     from blueprints.withdrawal import bp as withdrawal
 
     for blueprint in (auth, home, members, enrollment, withdrawal, transfer, routines, deviations, portal,
-                      dues, organization, admin):
+                      dues, organization, admin, payments):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("payments", __name__, url_prefix="/innbetalinger", cli_group="payments")
+
+from . import cli  # noqa: E402,F401

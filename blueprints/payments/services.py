@@ -1,0 +1,172 @@
+"""Importing the bank's payment file (FORMATS.md section 2) and matching payments by hand.
+
+`import_payment_file` is all or nothing: a file with any error is refused and nothing is stored; a
+transmission imported before (same data sender and transmission number) changes nothing. Each
+transaction becomes a `Payment`, matched by its KID to a deduction list, or kept unidentified (never
+dropped) for `match_by_hand`. The caller commits (or rolls back when refused)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from models import DeductionList, Payment, PaymentTransmission, db, record, utcnow
+from models.payment import MATCHED_BY_HAND, MATCHED_BY_KID
+from rules.csvfile import RowError
+from rules.money import format_kroner
+from rules.payment_file import read_payment_file
+
+KID_CHUNK = 500  # KIDs looked up per query (well under SQLite's bound-parameter limit)
+INSERT_CHUNK = 5000
+
+
+class Refused(ValueError):
+    """An action the rules do not allow; `field` is the form field the message belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _require_central(user) -> None:
+    if getattr(user, "role", None) != "central":
+        raise Refused("Bare sentralregisteret kan registrere innbetalinger.")
+
+
+@dataclass
+class PaymentImport:
+    errors: list[RowError] = field(default_factory=list)
+    already: bool = False
+    transmission: PaymentTransmission | None = None
+    data_sender: str | None = None
+    transmission_number: str | None = None
+    transactions: int = 0
+    matched: int = 0
+    unidentified: int = 0
+    total_ore: int = 0  # signed: reversals subtracted
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def message(self) -> str:
+        if self.errors:
+            return f"Filen ble avvist med {len(self.errors)} feil. Ingenting er lagret."
+        if self.already:
+            return (f"Forsendelse {self.transmission_number} fra dataavsender {self.data_sender} er allerede "
+                    "importert. Ingenting er endret.")
+        return (f"Forsendelse {self.transmission_number} fra dataavsender {self.data_sender} importert: "
+                f"{self.transactions} transaksjoner, {self.matched} koblet til trekkliste med KID, "
+                f"{self.unidentified} uidentifiserte, til sammen {format_kroner(self.total_ore)} kr.")
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok, "already_imported": self.already, "message": self.message,
+            "data_sender": self.data_sender, "transmission_number": self.transmission_number,
+            "transmission_id": self.transmission.id if self.transmission else None,
+            "transactions": self.transactions, "matched": self.matched, "unidentified": self.unidentified,
+            "total_ore": self.total_ore, "errors": [error.as_dict() for error in self.errors],
+        }
+
+
+def _lists_by_kid(kids: set[str]) -> dict[str, int]:
+    """The deduction list id of each KID that names one."""
+    found: dict[str, int] = {}
+    ordered = sorted(kids)
+    for start in range(0, len(ordered), KID_CHUNK):
+        chunk = ordered[start:start + KID_CHUNK]
+        found.update(db.session.execute(
+            sa.select(DeductionList.kid, DeductionList.id).where(DeductionList.kid.in_(chunk))).all())
+    return found
+
+
+def _existing(data_sender: str, transmission_number: str) -> PaymentTransmission | None:
+    return db.session.scalar(sa.select(PaymentTransmission).where(
+        PaymentTransmission.data_sender == data_sender,
+        PaymentTransmission.transmission_number == transmission_number))
+
+
+def import_payment_file(user, data: bytes, filename: str | None = None) -> PaymentImport:
+    """Read, check and store one payment file: all or nothing; again changes nothing."""
+    _require_central(user)
+    parsed = read_payment_file(data)
+    if not parsed.ok:
+        return PaymentImport(errors=list(parsed.errors))
+    outcome = PaymentImport(data_sender=parsed.data_sender, transmission_number=parsed.transmission_number)
+    existing = _existing(parsed.data_sender, parsed.transmission_number)
+    if existing is not None:
+        outcome.already, outcome.transmission = True, existing
+        return outcome
+
+    kids = _lists_by_kid({t.kid for t in parsed.transactions if t.kid is not None})
+    now = utcnow()
+    transmission = PaymentTransmission(
+        data_sender=parsed.data_sender, transmission_number=parsed.transmission_number,
+        data_recipient=parsed.data_recipient, transmission_date=parsed.date, file_name=(filename or None),
+        imported_at=now, imported_by=getattr(user, "id", None), bank_total_ore=parsed.bank_total_ore,
+        total_ore=parsed.paid_ore)
+    try:
+        with db.session.begin_nested():
+            db.session.add(transmission)
+            db.session.flush()
+    except sa.exc.IntegrityError:  # imported meanwhile by someone else
+        outcome.already, outcome.transmission = True, _existing(parsed.data_sender, parsed.transmission_number)
+        return outcome
+
+    rows = []
+    for assignment in parsed.assignments:
+        for t in assignment.transactions:
+            list_id = kids.get(t.kid) if t.kid is not None else None
+            rows.append({
+                "transmission_id": transmission.id, "assignment_number": assignment.assignment_number,
+                "transaction_number": t.transaction_number, "transaction_type": t.transaction_type,
+                "settlement_date": t.settlement_date, "amount_ore": t.amount_ore, "kid": t.kid,
+                "kid_valid": t.kid_valid, "list_id": list_id,
+                "matched_by": MATCHED_BY_KID if list_id is not None else None,
+                "matched_at": now if list_id is not None else None, "free_text": t.free_text,
+                "bank_date": t.bank_date, "debit_account": t.debit_account,
+                "archive_reference": t.archive_reference,
+            })
+    for start in range(0, len(rows), INSERT_CHUNK):
+        db.session.execute(sa.insert(Payment), rows[start:start + INSERT_CHUNK])
+
+    outcome.transactions = len(rows)
+    outcome.matched = sum(1 for r in rows if r["list_id"] is not None)
+    outcome.unidentified = outcome.transactions - outcome.matched
+    outcome.total_ore = parsed.paid_ore
+    transmission.transaction_count = outcome.transactions
+    transmission.matched_count = outcome.matched
+    transmission.unidentified_count = outcome.unidentified
+    outcome.transmission = transmission
+    record("create", "payment_transmission", transmission.id,
+           f"Innbetalingsfil importert: forsendelse {transmission.transmission_number} fra "
+           f"{transmission.data_sender}, {outcome.transactions} transaksjoner ({outcome.matched} koblet med KID, "
+           f"{outcome.unidentified} uidentifiserte), {format_kroner(outcome.total_ore)} kr",
+           user=user)
+    db.session.flush()
+    return outcome
+
+
+def match_by_hand(user, payment: Payment, deduction_list: DeductionList, note: str) -> Payment:
+    """Match a payment to a deduction list by hand, with a note saying why (audited). A payment matched
+    by KID is not moved by hand."""
+    _require_central(user)
+    note = (note or "").strip()
+    if not note:
+        raise Refused("Skriv et notat om hvorfor innbetalingen hører til denne trekklisten.", "note")
+    if payment.matched_by == MATCHED_BY_KID:
+        raise Refused("Innbetalingen er allerede koblet til en trekkliste med KID.", "list")
+    old_list = payment.list_id
+    payment.list_id = deduction_list.id
+    payment.matched_by = MATCHED_BY_HAND
+    payment.matched_at = utcnow()
+    payment.matched_by_user = getattr(user, "id", None)
+    payment.note = note
+    record("update", "payment", payment.id,
+           f"Innbetaling på {format_kroner(payment.amount_ore)} kr koblet for hånd til trekkliste "
+           f"{deduction_list.kid}", changes={"list_id": [old_list, deduction_list.id], "note": [None, note]},
+           user=user)
+    db.session.flush()
+    return payment
