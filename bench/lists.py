@@ -219,7 +219,7 @@ def measure_import(members: Members, repeat: int, file_lines: int) -> tuple[dict
     """Each run imports a fresh employer's 5 000-line file; returns the figures and the stored rows
     of the fastest run's lines (for the bare insert)."""
     from blueprints.deviations import services
-    from blueprints.deviations.cli import SYSTEM
+    from web.commands import SYSTEM
 
     runs = []
     for run in range(repeat):
@@ -263,7 +263,7 @@ def measure_bare_insert(rows: list[dict], repeat: int) -> dict:
 
 def measure_page(app, members: Members, runs: int, warmup: int, page_lines: int) -> dict:
     from blueprints.deviations import services
-    from blueprints.deviations.cli import SYSTEM
+    from web.commands import SYSTEM
 
     if "deviations.show" not in app.view_functions:
         return {"measured": False, "reason": "the list page (deviations.show) does not exist yet"}

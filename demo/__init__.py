@@ -24,7 +24,7 @@ COUNT_LABELS = [  # what the summary tells, in the order told
 
 def load_demo(*, members: int, seed: int, today: date | None = None) -> DemoSummary:
     """Insert the demo union in the session's transaction and write one audit row; does not commit."""
-    from blueprints.auth.services import hash_password
+    from web.passwords import hash_password
 
     today = today or date.today()
     summary = DemoUnion(db.session.connection(), members=members, seed=seed, today=today,

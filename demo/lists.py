@@ -230,7 +230,7 @@ def make_demo_lists(*, today: date, seed: int, max_file_lists: int = MAX_FILE_LI
     larger one only the lists that get a file, the same employers and branches each month (forming
     every list of half a million members takes most of a minute a month: bench/lists.py measures it)."""
     from blueprints.deviations import services
-    from blueprints.deviations.cli import SYSTEM
+    from web.commands import SYSTEM
 
     handler = db.session.scalar(sa.select(User).where(User.username == CENTRAL_USERNAME))
     handler_id = handler.id if handler else None

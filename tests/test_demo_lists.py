@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from blueprints.deviations import services
-from blueprints.deviations.cli import SYSTEM
 from demo.lists import ExtraPerson, FileDeviations, demo_periods, employer_file
 from demo.numbers import national_id
 from models import DeductionLine, DeductionList, Employment, PaidPeriod, Workplace, db
 from models.deduction import DEVIATIONS, NOT_PAID_RESOLUTIONS
 from rules.deduction_file import COLUMNS
+from web.commands import SYSTEM
 
 from .test_demo import run_demo
 

@@ -7,25 +7,13 @@ from pathlib import Path
 
 import click
 
-from models import User, db
+from models import db
 from rules.csvfile import ParseError
 from rules.deduction_file import parse_period
 from rules.idnumbers import parse_orgnr
+from web.commands import SYSTEM, finish_import
 
 from . import bp, queries, services
-
-
-class _System:
-    """The command line acts as the central registry (the person running it has the server)."""
-
-    id = None
-    role = "central"
-    username = "system"
-
-    def scope_ids(self, kind: str) -> list[int]:
-        return []
-
-SYSTEM: User = _System()  # type: ignore[assignment]
 
 
 def _period(text: str) -> date:
@@ -58,21 +46,11 @@ def form_command(period: str, as_json: bool):
 def import_command(file: Path, as_json: bool):
     """Import employers' deduction list files (CSV or XLSX) and compare them with what was expected."""
     outcome = services.import_file(SYSTEM, file.read_bytes())
-    if outcome.ok:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    if as_json:
-        click.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
-    else:
-        click.echo(outcome.message)
-        for error in outcome.errors:
-            click.echo(f"  {error}")
-        for item in outcome.lists:
-            where = (f"  {item.deduction_list.employer.name} / {item.deduction_list.branch.name}, "
-                     f"{services.period_text(item.deduction_list.period)}")
-            click.echo(f"{where}: {'allerede importert' if item.already else services.counts_text(item.counts)}")
-    sys.exit(0 if outcome.ok else 1)
+    finish_import(outcome, as_json, details=[
+        f"  {item.deduction_list.employer.name} / {item.deduction_list.branch.name}, "
+        f"{services.period_text(item.deduction_list.period)}: "
+        f"{'allerede importert' if item.already else services.counts_text(item.counts)}"
+        for item in outcome.lists])
 
 
 @bp.cli.command("show")

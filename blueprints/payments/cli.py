@@ -1,14 +1,11 @@
 """`flask payments import FILE [--json]` (FORMATS.md section 2): one transaction; exit 0 on success
 (also when the transmission was imported before: nothing changed), 1 on a refused file (with the
 reasons), 2 on wrong usage."""
-import json
-import sys
 from pathlib import Path
 
 import click
 
-from blueprints.deviations.cli import SYSTEM
-from models import db
+from web.commands import SYSTEM, finish_import
 
 from . import bp, services
 
@@ -18,15 +15,4 @@ from . import bp, services
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the summary.")
 def import_command(file: Path, as_json: bool):
     """Import the bank's payment file (OCR giro) and match each payment by its KID."""
-    outcome = services.import_payment_file(SYSTEM, file.read_bytes(), file.name)
-    if outcome.ok:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    if as_json:
-        click.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
-    else:
-        click.echo(outcome.message)
-        for error in outcome.errors:
-            click.echo(f"  {error}")
-    sys.exit(0 if outcome.ok else 1)
+    finish_import(services.import_payment_file(SYSTEM, file.read_bytes(), file.name), as_json)
