@@ -87,6 +87,8 @@ def _default_config(app: Flask) -> dict:
         "PAGE_SIZE": 50,
         "JOB_RUNNER": os.environ.get("JOB_RUNNER", "thread"),  # web/jobs.py
         "UNION_ACCOUNT": os.environ.get("UNION_ACCOUNT", "15032080119"),  # where employers pay their lists
+        # a posted list still not paid this many days after posting goes to the county's queue
+        "UNPAID_AFTER_DAYS": int(os.environ.get("UNPAID_AFTER_DAYS", "30")),
     }
 
 
@@ -136,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from blueprints.admin import bp as admin
     from blueprints.auth import bp as auth
     from blueprints.deviations import bp as deviations
+    from blueprints.distribution import bp as distribution
     from blueprints.dues import bp as dues
     from blueprints.enrollment import bp as enrollment
     from blueprints.home import bp as home
@@ -148,7 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     from blueprints.withdrawal import bp as withdrawal
 
     for blueprint in (auth, home, members, enrollment, withdrawal, transfer, routines, deviations, portal,
-                      dues, organization, admin, payments):
+                      dues, organization, admin, payments, distribution):
         app.register_blueprint(blueprint)
 
 

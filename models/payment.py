@@ -5,19 +5,22 @@ imported again changes nothing. Each transaction is a `Payment`, signed (reversa
 by its KID to a deduction list, or by hand with a note. A payment whose `list_id` is NULL is
 unidentified: it is kept until someone matches it, never dropped. (Invoices arrive with the arrears
 issue and will get their own nullable reference beside `list_id`.)"""
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rules.payment_state import payment_state
+from rules.payment_state import OVERPAID, PAID, PAYMENT_STATES, payment_state
 
 from .base import db, utcnow
+from .codes import N_
 
 MATCHED_BY_KID, MATCHED_BY_HAND = "kid", "hand"
 
-__all__ = ["MATCHED_BY_HAND", "MATCHED_BY_KID", "Payment", "PaymentTransmission", "paid_ore_for_list",
-           "payment_state"]
+__all__ = ["MATCHED_BY_HAND", "MATCHED_BY_KID", "ListPayment", "Payment", "PaymentTransmission", "list_payment",
+           "list_payments", "paid_ore_for_list", "payment_state"]
 
 
 class PaymentTransmission(db.Model):
@@ -85,3 +88,67 @@ def paid_ore_for_list(list_id: int) -> int:
     """What has been paid for a deduction list: its payments added, reversals subtracted."""
     return db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_ore), 0)).where(Payment.list_id == list_id)) or 0
+
+
+@dataclass
+class ListPayment:
+    """A deduction list's payment state: what is to be paid, each payment registered against it
+    (settlement date, signed øre), and what follows (rules/payment_state.py)."""
+
+    amount_ore: int
+    payments: list[tuple[date, int]] = field(default_factory=list)
+
+    @property
+    def paid_ore(self) -> int:
+        return sum(amount for _, amount in self.payments)
+
+    @property
+    def owing_ore(self) -> int:
+        return max(self.amount_ore - self.paid_ore, 0)
+
+    @property
+    def overpaid_ore(self) -> int:
+        return max(self.paid_ore - self.amount_ore, 0)
+
+    @property
+    def state(self) -> str:
+        return payment_state(self.amount_ore, self.paid_ore)
+
+    @property
+    def paid(self) -> bool:
+        """Paid in full (or more)."""
+        return self.state in (PAID, OVERPAID)
+
+    @property
+    def label(self) -> str:
+        """In Norwegian, marked for translation (templates show it with _())."""
+        if self.amount_ore <= 0 and not self.payments:
+            return N_("Ingenting å betale")
+        return PAYMENT_STATES[self.state]
+
+
+def list_amount_ore(deduction_list) -> int:
+    """What a list asks the employer to pay: what was expected until it is received, then what the
+    employer reported."""
+    return deduction_list.reported_total_ore if deduction_list.received else deduction_list.expected_total_ore
+
+
+def list_payments(lists: Iterable, amounts: dict[int, int] | None = None) -> dict[int, ListPayment]:
+    """The payment state of each list, by id, from one query (`amounts`: the amount to pay of a list
+    where the caller knows better, as a portal draft's sum)."""
+    lists = list(lists)
+    amounts = amounts or {}
+    states = {dl.id: ListPayment(amounts.get(dl.id, list_amount_ore(dl))) for dl in lists}
+    ids = sorted(states)
+    for start in range(0, len(ids), 500):
+        rows = db.session.execute(
+            sa.select(Payment.list_id, Payment.settlement_date, Payment.amount_ore)
+            .where(Payment.list_id.in_(ids[start:start + 500])).order_by(Payment.settlement_date, Payment.id))
+        for list_id, day, amount in rows:
+            states[list_id].payments.append((day, amount))
+    return states
+
+
+def list_payment(deduction_list, amount_ore: int | None = None) -> ListPayment:
+    amounts = {deduction_list.id: amount_ore} if amount_ore is not None else None
+    return list_payments([deduction_list], amounts)[deduction_list.id]
