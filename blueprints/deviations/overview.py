@@ -31,7 +31,7 @@ def _filter_form() -> FilterForm:
 def _filters(form: FilterForm) -> overview_queries.Filters:
     return overview_queries.Filters(
         period=form.period, state=form.tilstand.data or None, employer=form.arbeidsgiver.data or None,
-        branch_number=form.branch_number, open_only=bool(form.apne.data))
+        branch_number=form.branch_number, open_only=bool(form.apne.data), payment=form.betaling.data or None)
 
 
 @bp.route("/")

@@ -11,6 +11,7 @@ from wtforms.validators import ValidationError
 from models.deduction import LIST_STATES
 from rules.csvfile import ParseError
 from rules.deduction_file import parse_period
+from rules.payment_state import PAYMENT_STATES
 
 strip = [lambda v: v.strip() if v else v]
 
@@ -37,6 +38,8 @@ class FilterForm(FlaskForm):
         SelectChoice(key, _l(label)) for key, label in LIST_STATES.items()], validate_choice=False)
     arbeidsgiver = StringField(_l("Arbeidsgiver (navn eller org.nr.)"), filters=strip)
     fagforening = StringField(_l("Fagforening (nummer)"), filters=strip)
+    betaling = SelectField(_l("Betaling"), choices=[SelectChoice("", _l("Alle"))] + [
+        SelectChoice(key, _l(label)) for key, label in PAYMENT_STATES.items()], validate_choice=False)
     apne = BooleanField(_l("Bare med åpne avvik"))
 
     period: date | None = None
@@ -48,6 +51,10 @@ class FilterForm(FlaskForm):
     def validate_tilstand(self, field):
         if field.data and field.data not in LIST_STATES:
             raise ValidationError(_l("Velg en av tilstandene i listen."))
+
+    def validate_betaling(self, field):
+        if field.data and field.data not in PAYMENT_STATES:
+            raise ValidationError(_l("Velg en av betalingstilstandene i listen."))
 
     def validate_arbeidsgiver(self, field):
         if field.data and len(field.data) > 200:

@@ -8,10 +8,12 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import contains_eager
 
-from models import Branch, DeductionLine, DeductionList, Employer, Job, db
-from models.deduction import DEVIATIONS, LINE_STATUSES, month_start, months_between
+from models import Branch, DeductionLine, DeductionList, Employer, Job, Payment, db
+from models.deduction import DEVIATIONS, EXPECTED, LINE_STATUSES, month_start, months_between
+from models.payment import ListPayment, list_payments
 from rules.money import format_kroner
 from rules.names import name_key, prefix_upper_bound
+from rules.payment_state import OVERPAID, PAID, PARTLY_PAID, UNPAID
 from rules.reconcile import AMOUNT, MATCHED, MISSING, UNEXPECTED
 
 from .queries import Counts, line_counts, list_scope
@@ -27,12 +29,14 @@ class Filters:
     employer: str | None = None  # a name prefix, or digits of the orgnr
     branch_number: int | None = None
     open_only: bool = False
+    payment: str | None = None  # a payment state (rules.payment_state)
 
 
 @dataclass
 class OverviewRow:
     deduction_list: DeductionList
     counts: Counts
+    payment: ListPayment
 
 
 @dataclass
@@ -68,7 +72,25 @@ def _conditions(user, filters: Filters, *, with_period: bool = True) -> list[sa.
         conditions.append(Branch.number == filters.branch_number)
     if with_period and filters.open_only:
         conditions.append(sa.exists().where(DeductionLine.list_id == DeductionList.id, _open_line()))
+    if with_period and filters.payment:
+        conditions.append(_payment_condition(filters.payment))
     return conditions
+
+
+def _payment_condition(state: str) -> sa.ColumnElement[bool]:
+    """The lists in a payment state, in SQL for the filter: what models.payment.list_amount_ore and
+    rules.payment_state.payment_state say of each list, from the sum of its payments."""
+    paid = sa.func.coalesce(
+        sa.select(sa.func.sum(Payment.amount_ore)).where(Payment.list_id == DeductionList.id).scalar_subquery(), 0)
+    amount = sa.case(
+        (DeductionList.state == EXPECTED, DeductionList.expected_dues_ore + DeductionList.expected_insurance_ore),
+        else_=DeductionList.reported_dues_ore + DeductionList.reported_insurance_ore)
+    return {
+        PAID: paid == amount,
+        OVERPAID: paid > amount,
+        UNPAID: sa.and_(paid < amount, paid <= 0),
+        PARTLY_PAID: sa.and_(paid < amount, paid > 0),
+    }[state]
 
 
 def _joined(stmt: sa.Select) -> sa.Select:
@@ -78,7 +100,8 @@ def _joined(stmt: sa.Select) -> sa.Select:
 
 def overview(user, filters: Filters, page: int, page_size: int) -> OverviewPage:
     """The lists the user may see, newest period first, then by employer; each with the count of
-    each line status and of open deviations (one grouped query for the page's lists)."""
+    each line status and of open deviations (one grouped query for the page's lists) and its payment
+    state (one query for the page's lists)."""
     conditions = _conditions(user, filters)
     count, newest = db.session.execute(
         _joined(sa.select(sa.func.count(DeductionList.id), sa.func.max(DeductionList.period))
@@ -91,7 +114,9 @@ def overview(user, filters: Filters, page: int, page_size: int) -> OverviewPage:
         .order_by(DeductionList.period.desc(), Employer.name_key, Employer.id, Branch.number, DeductionList.id)
         .limit(page_size).offset((page - 1) * page_size)).all()
     counts = line_counts([item.id for item in lists])
-    return OverviewPage([OverviewRow(item, counts[item.id]) for item in lists], count, page, pages, newest)
+    payments = list_payments(lists)
+    return OverviewPage([OverviewRow(item, counts[item.id], payments[item.id]) for item in lists], count, page,
+                        pages, newest)
 
 
 @dataclass

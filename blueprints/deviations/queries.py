@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import selectinload
 
-from models import Branch, DeductionLine, DeductionList, Employer, db
+from models import Branch, DeductionLine, DeductionList, Employer, Payment, User, db
 from models.deduction import DEVIATIONS
+from models.payment import MATCHED_BY_HAND, ListPayment, list_payment
 from models.scope import deduction_list_scope
 
 from .services import line_options
@@ -90,3 +91,32 @@ def line_counts(list_ids: list[int]) -> dict[int, Counts]:
             else:
                 found.open += number
     return counts
+
+
+# --- payments -------------------------------------------------------------------------------------
+
+@dataclass
+class ReceivedPayment:
+    """One payment registered against a list, as the list page shows it."""
+
+    payment: Payment
+    matched_by_name: str | None  # who matched it by hand (None when matched by KID)
+
+
+@dataclass
+class PaymentDetails:
+    state: ListPayment  # what is to pay, paid, owing or overpaid (models.payment)
+    payments: list[ReceivedPayment]  # the same payments, with how each was matched
+
+
+def payment_details(deduction_list: DeductionList) -> PaymentDetails:
+    """The payment state of a list already loaded through its scope, and the payments behind it
+    (oldest first, reversals negative), each matched by KID or by hand with a note."""
+    rows = db.session.execute(
+        sa.select(Payment, User.full_name, User.username)
+        .outerjoin(User, User.id == Payment.matched_by_user)
+        .where(Payment.list_id == deduction_list.id)
+        .order_by(Payment.settlement_date, Payment.id)).all()
+    received = [ReceivedPayment(payment, (full_name or username) if payment.matched_by == MATCHED_BY_HAND else None)
+                for payment, full_name, username in rows]
+    return PaymentDetails(list_payment(deduction_list), received)

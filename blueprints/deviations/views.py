@@ -1,5 +1,5 @@
-"""Deduction lists: one list with its lines and deviations, handling each deviation in place (htmx),
-a note on a line, and posting (framføring) with its confirmation.
+"""Deduction lists: one list with its lines, deviations and payment state, handling each deviation in
+place (htmx), a note on a line, and posting (framføring) with its confirmation.
 
 Every page works without JavaScript: the line form opens inside the full list page, and a handled
 line answers with a redirect back to it. htmx gets the fragments: the table when the filter
@@ -73,7 +73,7 @@ def _page(deduction_list, *, view: str | None = None, editing=None, status: int 
     context = {"deduction_list": deduction_list, "counts": counts, "view": view,
                "lines": _shown(lines, view, keep=editing["line"].id if editing else None),
                "editing": editing or {}, "views": VIEW_LABELS, "actions_showing": actions_showing,
-               "row_text": row_text(), "suggest": suggestion}
+               "row_text": row_text(), "suggest": suggestion, "payment": queries.payment_details(deduction_list)}
     return render_page("deviations/list.html", "deviations/_list_table.html", status=status, **context)
 
 

@@ -1,5 +1,6 @@
 """The reads behind the employer portal's lists: the overview, one list with its members and the
-payroll office's draft, the changes since last month and what is to pay.
+payroll office's draft, the changes since last month. What is to pay and what was paid comes from
+models.payment (ListPayment), the one place for a list's payment state.
 
 Every read of a list passes through models.scope.employer_list_scope: an employer contact reaches
 only the lists of their employers and workplaces; any other id (or any other role) is 404."""
@@ -11,8 +12,8 @@ from flask import abort
 from sqlalchemy.orm import contains_eager, selectinload
 
 from models import AuditLog, Branch, DeductionLine, DeductionList, Employer, PortalEntry, User, db
-from models.codes import N_
 from models.deduction import EXPECTED, IN_PROGRESS, POSTED, RECEIVED, month_start
+from models.payment import ListPayment, list_payments
 from models.scope import employer_list_scope
 
 HANDLED_STATES = (RECEIVED, IN_PROGRESS, POSTED)
@@ -28,56 +29,17 @@ def get_list(user, list_id: int) -> DeductionList:
     return found or abort(404)
 
 
-# --- paying ---------------------------------------------------------------------------------------
-
-@dataclass
-class PaymentState:
-    """What the employer is to pay for a list, what has been registered against it, what is owing."""
-
-    amount_ore: int
-    payments: list = field(default_factory=list)  # (date, amount øre) of each payment registered
-
-    @property
-    def paid_ore(self) -> int:
-        return sum(amount for _, amount in self.payments)
-
-    @property
-    def owing_ore(self) -> int:
-        return max(self.amount_ore - self.paid_ore, 0)
-
-    @property
-    def label(self) -> str:
-        """In Norwegian, marked for translation (templates show it with _())."""
-        if self.amount_ore <= 0:
-            return N_("Ingenting å betale")
-        if self.paid_ore <= 0:
-            return N_("Ikke betalt")
-        return N_("Betalt") if self.owing_ore == 0 else N_("Delvis betalt")
-
-
-def list_amount(deduction_list: DeductionList) -> int:
-    """The list's amount: what was expected until it is sent, then what the employer reported."""
-    return deduction_list.reported_total_ore if deduction_list.received else deduction_list.expected_total_ore
-
-
-def payment_state(deduction_list: DeductionList, amount_ore: int | None = None) -> PaymentState:
-    """The payment state of a list (`amount_ore`: the amount to pay when the caller knows better, as
-    the draft's sum of a list not sent yet). No payments are registered in the register yet: the
-    payments routine replaces this function with one that reads them by the list's KID."""
-    return PaymentState(list_amount(deduction_list) if amount_ore is None else amount_ore)
-
-
 # --- the overview -----------------------------------------------------------------------------------
 
 @dataclass
 class ListRow:
     deduction_list: DeductionList
     has_draft: bool
-    payment: PaymentState
+    payment: ListPayment
 
     @property
     def amount_ore(self) -> int:
-        return list_amount(self.deduction_list)
+        return self.payment.amount_ore
 
 
 @dataclass
@@ -104,19 +66,24 @@ def _lists(user) -> sa.Select:
 
 
 def overview(user, page: int = 1, page_size: int = HISTORY_PAGE_SIZE) -> Overview:
-    """The employer contact's lists in three groups: three queries, whatever the number of lists."""
+    """The employer contact's lists in three groups, each with its payment state: four queries,
+    whatever the number of lists (the payments of all the lists shown are read at once)."""
     has_draft = sa.exists().where(PortalEntry.list_id == DeductionList.id).label("has_draft")
     open_rows = db.session.execute(
         _lists(user).add_columns(has_draft).where(DeductionList.state == EXPECTED)
         .order_by(DeductionList.period, Employer.name_key, Employer.id, Branch.number)).all()
+    handled, count, page, pages = _history_lists(user, page, page_size)
+    payments = list_payments([deduction_list for deduction_list, _ in open_rows] + handled)
     not_handled, in_progress = [], []
     for deduction_list, draft in open_rows:
-        (in_progress if draft else not_handled).append(ListRow(deduction_list, bool(draft), payment_state(deduction_list)))
-    return Overview(not_handled, in_progress, history(user, page, page_size))
+        row = ListRow(deduction_list, bool(draft), payments[deduction_list.id])
+        (in_progress if draft else not_handled).append(row)
+    history = HistoryPage([ListRow(item, True, payments[item.id]) for item in handled], count, page, pages)
+    return Overview(not_handled, in_progress, history)
 
 
-def history(user, page: int = 1, page_size: int = HISTORY_PAGE_SIZE) -> HistoryPage:
-    """The lists sent (handled), newest month first, a page at a time."""
+def _history_lists(user, page: int, page_size: int) -> tuple[list[DeductionList], int, int, int]:
+    """The lists sent (handled), newest month first, a page at a time: (lists, count, page, pages)."""
     handled = DeductionList.state.in_(HANDLED_STATES)
     count = db.session.scalar(
         sa.select(sa.func.count(DeductionList.id)).where(employer_list_scope(user), handled)) or 0
@@ -126,7 +93,7 @@ def history(user, page: int = 1, page_size: int = HISTORY_PAGE_SIZE) -> HistoryP
         _lists(user).where(handled)
         .order_by(DeductionList.period.desc(), Employer.name_key, Employer.id, Branch.number)
         .limit(page_size).offset((page - 1) * page_size)).all()
-    return HistoryPage([ListRow(item, True, payment_state(item)) for item in lists], count, page, pages)
+    return list(lists), count, page, pages
 
 
 # --- one list -----------------------------------------------------------------------------------------

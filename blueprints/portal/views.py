@@ -1,6 +1,7 @@
 """Employer portal: the payroll officer's lists. The overview (not handled, in progress, handled with
 the history of earlier months), one list with a row per expected member (save a draft, approve and
-send through a confirmation), the changes since last month with a bulk confirm, and what to pay.
+send through a confirmation), the changes since last month with a bulk confirm, and what to pay with
+the payments received (models.payment).
 
 Only employer contacts come here (@allow("employer")); every list is loaded through their scope, so
 another employer's list is 404. The union works the same lists through the deviations pages."""
@@ -11,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import db
 from models.deduction import EXPECTED
+from models.payment import list_payment
 from models.portal import EMPLOYER_REASONS, ENTRY_OUTCOMES
 from models.receiving import period_text
 from rules.idnumbers import InvalidNumber, format_account, parse_account
@@ -53,10 +55,10 @@ def _list_page(deduction_list, *, sheet: Sheet | None = None, message: str | Non
         report = services.build_report(lines, saved)
         context |= {"sheet": sheet or Sheet(lines, saved), "report": report, "has_draft": bool(saved),
                     "choices": choice_labels(),
-                    "payment": queries.payment_state(deduction_list, report.total_ore)}
+                    "payment": list_payment(deduction_list, report.total_ore)}
     else:
         context |= {"lines": queries.sent_lines(deduction_list), "sent_by": queries.user_name(deduction_list.sent_by),
-                    "payment": queries.payment_state(deduction_list)}
+                    "payment": list_payment(deduction_list)}
     return render_page("portal/list.html", status=status, **context)
 
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from blueprints.deviations import services as deviations
 from blueprints.portal import queries
-from models import DeductionList, PortalEntry, UserScope, db
+from models import DeductionList, ListPayment, PortalEntry, UserScope, db
 from models.deduction import list_kid
 
 FEBRUARY, MARCH = date(2026, 2, 1), date(2026, 3, 1)
@@ -165,11 +165,11 @@ def test_the_union_account_comes_from_the_configuration(app, client, login, worl
 
 
 def test_payment_state_without_payments_is_not_paid():
-    owing = queries.PaymentState(87_400)
+    owing = ListPayment(87_400)
     assert (owing.label, owing.paid_ore, owing.owing_ore) == ("Ikke betalt", 0, 87_400)
-    assert queries.PaymentState(0).label == "Ingenting å betale"
-    assert queries.PaymentState(87_400, [(MARCH, 87_400)]).label == "Betalt"
-    assert queries.PaymentState(87_400, [(MARCH, 400)]).label == "Delvis betalt"
+    assert ListPayment(0).label == "Ingenting å betale"
+    assert ListPayment(87_400, [(MARCH, 87_400)]).label == "Betalt"
+    assert ListPayment(87_400, [(MARCH, 400)]).label == "Delvis betalt"
 
 
 def test_the_way_in_for_an_employer_contact(client, login, world):
