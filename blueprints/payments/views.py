@@ -1,11 +1,188 @@
-"""The payments pages (a stub until the pages are built)."""
+"""The payments pages: the landing page with the upload of the bank's payment file and the imported
+transmissions, a transmission's payments, the unidentified payments and matching one by hand, and
+the county's queue of posted lists not paid.
+
+Only the central registry imports, sees transmissions and matches by hand; the counties see the
+unidentified payments and their queue. Branch officers and employer contacts see none of it."""
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_login import current_user
+
+from models import utcnow
+from models.codes import N_
+from rules.money import format_kroner
 from web.access import allow
+from web.export import table_response
 from web.pages import render_page
 
-from . import bp
+from . import bp, queries, services
+from .forms import MatchForm, UploadForm
+
+EXPORT_FORMATS = ("csv", "xlsx")
+TRANSACTION_TYPES = {  # FORMATS.md section 2; the template translates them
+    10: N_("Giro belastet konto"), 11: N_("Faste oppdrag"), 12: N_("Direkte remittering"),
+    13: N_("Bedriftsterminalgiro"), 14: N_("Skrankegiro"), 15: N_("AvtaleGiro"), 16: N_("Telegiro"),
+    17: N_("Giro betalt kontant"), 18: N_("Reversering med KID"), 19: N_("Kjøp med KID"),
+    20: N_("Reversering med fritekst"), 21: N_("Kjøp med fritekst"),
+}
+
+
+def _page_size() -> int:
+    return current_app.config["PAGE_SIZE"]
+
+
+def _page_number() -> int:
+    return request.args.get("page", 1, type=int)
+
+
+def _unpaid_days() -> int:
+    return current_app.config["UNPAID_AFTER_DAYS"]
+
+
+# --- the landing page and the upload --------------------------------------------------------------
+
+def _index(form: UploadForm | None = None, outcome=None, status: int = 200):
+    central = current_user.role == "central"
+    return render_page(
+        "payments/index.html", "payments/_transmissions.html", status=status,
+        form=(form or UploadForm()) if central else None, outcome=outcome,
+        transmissions=queries.transmissions(_page_number(), _page_size()) if central else None,
+        unidentified=queries.unidentified_count(),
+        unpaid=queries.unpaid_count(current_user, _unpaid_days(), utcnow()), days=_unpaid_days())
 
 
 @bp.route("/")
 @allow("county", "central")
 def index():
-    return render_page("payments/index.html")
+    return _index()
+
+
+def _file_name(name: str | None) -> str | None:
+    """The file's own name, without the folders some browsers send."""
+    return (name or "").replace("\\", "/").rsplit("/", 1)[-1][:255] or None
+
+
+@bp.route("/last-opp", methods=["GET", "POST"])
+@allow("central")
+def upload():
+    """All or nothing: a refused file shows every error with its line; a file imported before
+    changes nothing and says so; an imported one leads to its transmission."""
+    if request.method == "GET":
+        return redirect(url_for("payments.index"))
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _index(form, status=422)
+    data = form.file.data.read()
+    if not data:
+        form.file.errors.append("Filen er tom.")
+        return _index(form, status=422)
+    outcome = services.import_payment_file(current_user, data, _file_name(form.file.data.filename))
+    if not outcome.ok:
+        return _index(form, outcome, status=422)  # nothing stored: the request rolls back
+    if outcome.already:
+        return _index(form, outcome)
+    flash(outcome.message, "success")
+    return redirect(url_for("payments.transmission", transmission_id=outcome.transmission.id), 303)
+
+
+# --- a transmission -------------------------------------------------------------------------------
+
+@bp.route("/forsendelse/<int:transmission_id>")
+@allow("central")
+def transmission(transmission_id: int):
+    found = queries.get_transmission(transmission_id)
+    result = queries.transmission_payments(found, _page_number(), _page_size())
+    return render_page("payments/transmission.html", "payments/_transmission_payments.html", transmission=found,
+                       result=result, types=TRANSACTION_TYPES)
+
+
+# --- unidentified payments and matching one by hand -----------------------------------------------
+
+@bp.route("/uidentifiserte")
+@allow("county", "central")
+def unidentified():
+    result = queries.unidentified(_page_number(), _page_size())
+    return render_page("payments/unidentified.html", "payments/_unidentified.html", result=result)
+
+
+def _chosen_list(form: MatchForm, suggestions: list[queries.Suggestion]):
+    """The list named by the typed KID or the chosen suggestion; else an error next to the field."""
+    chosen = None
+    if form.list_id.data and not form.list_id.errors:
+        chosen = next((s.deduction_list for s in suggestions if s.deduction_list.id == int(form.list_id.data)), None)
+        if chosen is None:
+            form.add_error("list_id", "Velg en av trekklistene i listen.")
+    if form.kid.data and not form.kid.errors:
+        by_kid = queries.list_by_kid(current_user, form.kid.data)
+        if by_kid is None:
+            form.add_error("kid", f"Fant ingen trekkliste med KID {form.kid.data}.")
+        elif chosen is not None and chosen.id != by_kid.id:
+            form.add_error("kid", "KID-en hører til en annen trekkliste enn den som er valgt. Velg én av dem.")
+        chosen = by_kid
+    if not (form.list_id.data or form.kid.data):
+        form.add_error("list_id", "Velg en trekkliste eller skriv KID-en til trekklisten.")
+    return chosen
+
+
+def _match_page(payment, form: MatchForm | None, suggestions, *, message: str | None = None, status: int = 200):
+    return render_page("payments/match.html", status=status, payment=payment, form=form, suggestions=suggestions,
+                       message=message, types=TRANSACTION_TYPES)
+
+
+@bp.route("/<int:payment_id>/koble", methods=["GET", "POST"])
+@allow("central")
+def match(payment_id: int):
+    payment = queries.get_payment(payment_id)
+    if payment.list_id is not None:  # matched already (by KID or by hand): the page shows the list
+        message = "Innbetalingen er allerede koblet til en trekkliste." if request.method == "POST" else None
+        return _match_page(payment, None, [], message=message, status=422 if message else 200)
+    suggestions = queries.suggestions(current_user, payment)
+    form = MatchForm()
+    if request.method == "GET":
+        return _match_page(payment, form, suggestions)
+    form.validate()
+    chosen = _chosen_list(form, suggestions)
+    if form.errors:
+        return _match_page(payment, form, suggestions, status=422)
+    try:
+        services.match_by_hand(current_user, payment, chosen, form.note.data)
+    except services.Refused as refused:
+        field = {"list": "list_id"}.get(refused.field, refused.field)
+        if field in ("list_id", "note"):
+            form.add_error(field, refused.message)
+        return _match_page(payment, form, suggestions, message=None if field in ("list_id", "note") else
+                           refused.message, status=422)
+    flash(f"Innbetalingen på {format_kroner(payment.amount_ore)} kr er koblet til trekklisten for "
+          f"{chosen.employer.name}, {chosen.branch.number} {chosen.branch.name}, {chosen.period:%m.%Y}.", "success")
+    return redirect(url_for("payments.unidentified"), 303)
+
+
+# --- the county's queue: posted lists not paid -----------------------------------------------------
+
+UNPAID_HEADER = ["Arbeidsgiver", "Org.nr.", "Fagforening", "Periode", "KID", "Beløp (kr)", "Betalt (kr)",
+                 "Skyldig (kr)", "Betalingsstatus", "Framført", "Dager siden framføring"]
+
+
+def _unpaid_rows(rows: list[queries.UnpaidRow], fmt: str):
+    def money(ore: int):
+        return Decimal(ore) / 100 if fmt == "xlsx" else format_kroner(ore)
+
+    for row in rows:
+        dl, state = row.deduction_list, row.payment
+        yield [dl.employer.name, dl.employer.orgnr, f"{dl.branch.number} {dl.branch.name}", f"{dl.period:%m.%Y}",
+               dl.kid, money(state.amount_ore), money(state.paid_ore), money(state.owing_ore), state.label,
+               dl.posted_at.date(), row.days]
+
+
+@bp.route("/ubetalte")
+@allow("county", "central")
+def unpaid():
+    days, now = _unpaid_days(), utcnow()
+    if (fmt := request.args.get("format")) in EXPORT_FORMATS:
+        result = queries.unpaid(current_user, days, now, None, _page_size())
+        return table_response(fmt, f"ubetalte-trekklister-{date.today():%Y-%m-%d}", UNPAID_HEADER,
+                              _unpaid_rows(result.rows, fmt))
+    result = queries.unpaid(current_user, days, now, _page_number(), _page_size())
+    return render_page("payments/unpaid.html", "payments/_unpaid.html", result=result, days=days)
