@@ -39,6 +39,7 @@ from models.deduction import (
     next_period,
 )
 from models.dues import load_member_facts, rate_history
+from models.payment import list_payment
 from models.receiving import LINE_CHUNK, members_by_national_id, period_text, receive
 from models.scope import branch_scope
 from rules.csvfile import RowError
@@ -663,6 +664,7 @@ def _kroner_text(ore: int | None) -> str | None:
 
 def list_as_dict(deduction_list: DeductionList, lines: list[DeductionLine]) -> dict:
     """`flask lists show --json` (FORMATS.md section 4)."""
+    payment = list_payment(deduction_list)
     return {
         "list": {
             "id": deduction_list.id, "period": f"{deduction_list.period:%Y-%m}",
@@ -674,6 +676,8 @@ def list_as_dict(deduction_list: DeductionList, lines: list[DeductionLine]) -> d
             "reported_count": deduction_list.reported_count,
             "reported_dues": _kroner_text(deduction_list.reported_dues_ore),
             "reported_insurance": _kroner_text(deduction_list.reported_insurance_ore),
+            "payment": {"state": payment.state, "amount": _kroner_text(payment.amount_ore),
+                        "paid": _kroner_text(payment.paid_ore)},
         },
         "lines": [{
             "national_id": line.national_id, "member_number": line.member_number, "name": line.name,

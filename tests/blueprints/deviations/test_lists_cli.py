@@ -160,6 +160,7 @@ def test_show_json_is_the_list_with_each_line(app, world, tmp_path):
     assert the_list["employer"] == {"orgnr": world["employer"].orgnr, "name": "Sykehuset AS"}
     assert the_list["branch"] == {"number": 7301, "name": "Fagforening Nord"}
     assert len(the_list["kid"]) == 18
+    assert the_list["payment"] == {"state": "unpaid", "amount": "2100.00", "paid": "0.00"}
 
     members = world["members"]
     picked = [{key: line[key] for key in ("national_id", "member_number", "status", "expected", "reported_dues",
