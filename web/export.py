@@ -6,15 +6,24 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from models import record
+from rules.money import format_kroner
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def money_cell(fmt: str):
+    """How øre is written in an export: a number of kroner in XLSX, Norwegian text (`1 234,50`) in CSV."""
+    if fmt == "xlsx":
+        return lambda ore: None if ore is None else Decimal(ore) / 100
+    return lambda ore: None if ore is None else format_kroner(ore)
 
 
 def _csv_value(value) -> str:

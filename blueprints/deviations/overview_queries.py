@@ -2,7 +2,6 @@
 printable deviation report; every one is scoped by queries.list_scope."""
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import abort
@@ -11,10 +10,10 @@ from sqlalchemy.orm import contains_eager
 from models import Branch, DeductionLine, DeductionList, Employer, Job, Payment, db
 from models.deduction import DEVIATIONS, EXPECTED, LINE_STATUSES, month_start, months_between
 from models.payment import ListPayment, list_payments
-from rules.money import format_kroner
 from rules.names import name_key, prefix_upper_bound
 from rules.payment_state import OVERPAID, PAID, PARTLY_PAID, UNPAID
 from rules.reconcile import AMOUNT, MATCHED, MISSING, UNEXPECTED
+from web.export import money_cell
 
 from .queries import Counts, line_counts, list_scope
 
@@ -182,13 +181,6 @@ def report_lines(deduction_list: DeductionList) -> list[DeductionLine]:
 REPORT_HEADER = ["Navn", "Fødselsnummer", "Medlemsnr.", "Avvik", "Åpent siden", "Alder (måneder)",
                  "Forventet kontingent (kr)", "Forventet forsikring (kr)", "Rapportert kontingent (kr)",
                  "Rapportert forsikring (kr)", "Årsak", "Behandling", "Merknad", "Notater"]
-
-
-def money_cell(fmt: str):
-    """How øre is written: a number in XLSX, Norwegian text (`1 234,50`) in CSV."""
-    if fmt == "xlsx":
-        return lambda ore: None if ore is None else Decimal(ore) / 100
-    return lambda ore: None if ore is None else format_kroner(ore)
 
 
 def report_rows(deduction_list: DeductionList, lines: list[DeductionLine], fmt: str):

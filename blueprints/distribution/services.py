@@ -121,11 +121,16 @@ class Plan:
 
 # --- finding what to distribute ---------------------------------------------------------------------
 
+def _sum(column) -> sa.ColumnElement:
+    """SUM as an integer: PostgreSQL sums a bigint as numeric, which Python gets as a Decimal."""
+    return sa.cast(sa.func.sum(column), sa.BigInteger)
+
+
 def _candidates(period: date) -> list[sa.Row]:
     """Posted lists of months up to `period` with something paid or distributed, and both amounts."""
-    paid = (sa.select(Payment.list_id, sa.func.sum(Payment.amount_ore).label("paid"))
+    paid = (sa.select(Payment.list_id, _sum(Payment.amount_ore).label("paid"))
             .where(Payment.list_id.is_not(None)).group_by(Payment.list_id).subquery())
-    distributed = (sa.select(DistributionLine.list_id, sa.func.sum(DistributionLine.paid_ore).label("distributed"))
+    distributed = (sa.select(DistributionLine.list_id, _sum(DistributionLine.paid_ore).label("distributed"))
                    .where(DistributionLine.kind.in_(DISTRIBUTED_KINDS))
                    .group_by(DistributionLine.list_id).subquery())
     paid_ore = sa.func.coalesce(paid.c.paid, 0)
@@ -152,11 +157,12 @@ def _unpaid_count(period: date) -> int:
 def _fixed_amounts(list_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
     """Each list's members' fixed amounts as (amount, how many members)."""
     amounts: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    # a literal 0, not a bound parameter: PostgreSQL takes two parameters for two different expressions
+    fixed = sa.func.coalesce(DeductionLine.reported_insurance_ore, sa.literal_column("0"))
     rows = db.session.execute(
-        sa.select(DeductionLine.list_id, sa.func.coalesce(DeductionLine.reported_insurance_ore, 0),
-                  sa.func.count())
+        sa.select(DeductionLine.list_id, fixed, sa.func.count())
         .where(DeductionLine.list_id.in_(list_ids), DeductionLine.reported_dues_ore.is_not(None))
-        .group_by(DeductionLine.list_id, sa.func.coalesce(DeductionLine.reported_insurance_ore, 0)))
+        .group_by(DeductionLine.list_id, fixed))
     for list_id, amount, count in rows:
         amounts[list_id].append((amount, count))
     return amounts

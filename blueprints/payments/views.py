@@ -5,7 +5,6 @@ the county's queue of posted lists not paid.
 Only the central registry imports, sees transmissions and matches by hand; the counties see the
 unidentified payments and their queue. Branch officers and employer contacts see none of it."""
 from datetime import date
-from decimal import Decimal
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
@@ -14,7 +13,7 @@ from models import utcnow
 from models.codes import N_
 from rules.money import format_kroner
 from web.access import allow
-from web.export import table_response
+from web.export import money_cell, table_response
 from web.pages import render_page
 
 from . import bp, queries, services
@@ -166,9 +165,7 @@ UNPAID_HEADER = ["Arbeidsgiver", "Org.nr.", "Fagforening", "Periode", "KID", "Be
 
 
 def _unpaid_rows(rows: list[queries.UnpaidRow], fmt: str):
-    def money(ore: int):
-        return Decimal(ore) / 100 if fmt == "xlsx" else format_kroner(ore)
-
+    money = money_cell(fmt)
     for row in rows:
         dl, state = row.deduction_list, row.payment
         yield [dl.employer.name, dl.employer.orgnr, f"{dl.branch.number} {dl.branch.name}", f"{dl.period:%m.%Y}",
