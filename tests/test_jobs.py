@@ -1,11 +1,12 @@
 """The background job runner (web/jobs.py): a job's progress, result and failure are kept in its row;
 inline it runs at once, in a thread it starts only when the submitting transaction has committed."""
 import logging
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from models import County, Job, db
+from models import County, Job, db, utcnow
 from web import jobs
 
 from .conftest import database_url, make_migrated_app
@@ -93,6 +94,16 @@ def test_running_finds_the_newest_unfinished_job_of_a_kind(app_ctx):
     db.session.flush()
     assert jobs.running("test.kind") is None
     assert jobs.running("test.other") is other
+
+
+def test_a_job_whose_process_died_stops_blocking_after_an_hour(app_ctx):
+    dead = Job(kind="test.kind", state="running", created_at=utcnow() - jobs.STALE_AFTER - timedelta(minutes=1))
+    db.session.add(dead)
+    db.session.flush()
+    assert jobs.running("test.kind") is None
+    dead.created_at = utcnow() - jobs.STALE_AFTER + timedelta(minutes=1)
+    db.session.flush()
+    assert jobs.running("test.kind") is dead
 
 
 def test_an_unknown_kind_is_a_programming_error(app_ctx):

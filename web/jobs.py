@@ -11,11 +11,16 @@ result; a `JobRefused` becomes the job's message for the user, any other error a
 the log gets the traceback).
 
 `wait(job_id)` joins a job's thread in this process (tests; an orderly shutdown).
+
+A job that dies with its process stays "running" in its row; `running()` stops counting it an hour
+after it was submitted (`STALE_AFTER`; the longest job, forming a month, takes under a minute), so the
+work can be started again.
 """
 import json
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -28,6 +33,7 @@ Progress = Callable[[int, int], None]
 JOBS: dict[str, Callable[[dict, Progress], dict]] = {}
 _threads: dict[int, threading.Thread] = {}  # the jobs this process runs now, for wait()
 _lock = threading.Lock()
+STALE_AFTER = timedelta(hours=1)
 
 
 class JobRefused(ValueError):
@@ -82,8 +88,9 @@ def wait(job_id: int, timeout: float | None = None) -> bool:
 
 
 def running(kind: str) -> Job | None:
-    """The newest job of this kind not yet finished, if any."""
-    return db.session.scalar(sa.select(Job).where(Job.kind == kind, Job.state.in_(("queued", RUNNING)))
+    """The newest job of this kind not yet finished and not stale (see the module docstring), if any."""
+    return db.session.scalar(sa.select(Job).where(Job.kind == kind, Job.state.in_(("queued", RUNNING)),
+                                                  Job.created_at > utcnow() - STALE_AFTER)
                              .order_by(Job.id.desc()).limit(1))
 
 
