@@ -33,12 +33,14 @@ chromium:
 test: setup chromium
 	$(BIN)/python -m pytest -q
 
-# Builds a 500 000-member SQLite database in bench/ (about 3 minutes) and prints the figures as JSON.
+# Builds a 500 000-member SQLite database in bench/ (about 3 minutes) and prints the figures as JSON
+# (bench/payments.py runs on PostgreSQL too when BENCH_DATABASE_URL is set).
 bench: setup
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/queues.py --reuse
 	$(BIN)/python bench/dues.py
 	$(BIN)/python bench/lists.py
+	$(BIN)/python bench/payments.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

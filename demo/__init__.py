@@ -13,6 +13,7 @@ from models.user import ROLES
 
 from .generator import PASSWORD, USERS, DemoSummary, DemoUnion
 from .lists import make_demo_lists
+from .payments import make_demo_payments
 
 COUNT_LABELS = [  # what the summary tells, in the order told
     ("counties", "fylker"), ("branches", "fagforeninger"), ("employers", "arbeidsgivere"),
@@ -32,6 +33,9 @@ def load_demo(*, members: int, seed: int, today: date | None = None) -> DemoSumm
     started = time.perf_counter()
     summary.lists = make_demo_lists(today=today, seed=seed)
     summary.lists.seconds = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    summary.payments = make_demo_payments(today=today, seed=seed)  # the bank's files, one distribution
+    summary.payments.seconds = round(time.perf_counter() - started, 1)
     for model in (DuesCodePeriod, Employment):  # handling the lists' deviations changed some histories
         summary.counts[model.__tablename__] = db.session.scalar(sa.select(sa.func.count()).select_from(model))
     record("create", "demo", None, f"Demodata lastet inn: {members} medlemmer (frø {seed}).")
@@ -82,13 +86,15 @@ def demo_command(members: int, seed: int, if_empty: bool, as_json: bool):
     if as_json:
         click.echo(json.dumps({"ok": True, "loaded": True, "seed": seed, "seconds": seconds,
                                "counts": summary.counts, "users": [u.as_dict() for u in summary.users],
-                               "lists": summary.lists.as_dict() | {"seconds": summary.lists.seconds}},
+                               "lists": summary.lists.as_dict() | {"seconds": summary.lists.seconds},
+                               "payments": summary.payments.as_dict() | {"seconds": summary.payments.seconds}},
                               ensure_ascii=False))
         return
     counts = ", ".join(f"{_number(summary.counts[key])} {label}" for key, label in COUNT_LABELS)
     duration = f"{seconds:.1f}".replace(".", ",")
     click.echo(f"Demodata er lastet inn på {duration} s (frø {seed}): {counts}.")
     click.echo(summary.lists.message)
+    click.echo(summary.payments.message)
     click.echo("")
     click.echo("Demobrukere (samme passord for alle):")
     rows = [("Brukernavn", "Passord", "Rolle", "Tilgang")] + [

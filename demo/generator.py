@@ -151,6 +151,7 @@ class DemoSummary:
     counts: dict[str, int]
     users: list[DemoUser]
     lists: "DemoLists | None" = None  # noqa: F821 (demo.lists, made after the members)
+    payments: "DemoPayments | None" = None  # noqa: F821 (demo.payments, made after the lists)
 
 
 class DemoUnion:

@@ -48,6 +48,11 @@ def straight_join(left, right, onclause) -> sa.sql.expression.Join:
     return _StraightJoin(sa.inspect(left).selectable, sa.inspect(right).selectable, onclause)
 
 
+def sum_int(column) -> sa.ColumnElement[int]:
+    """SUM as an integer: PostgreSQL sums a bigint as numeric, which Python gets as a Decimal."""
+    return sa.cast(sa.func.sum(column), sa.BigInteger)
+
+
 def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
     """One executemany of the table's INSERT, compiled for this database: for bulk work (forming a
     month's lists, the demo data).

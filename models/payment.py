@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rules.payment_state import OVERPAID, PAID, PAYMENT_STATES, payment_state
 
-from .base import db, utcnow
+from .base import db, sum_int, utcnow
 from .codes import N_
 
 MATCHED_BY_KID, MATCHED_BY_HAND = "kid", "hand"
@@ -86,8 +86,7 @@ class Payment(db.Model):
 
 def paid_ore_for_list(list_id: int) -> int:
     """What has been paid for a deduction list: its payments added, reversals subtracted."""
-    return db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_ore), 0)).where(Payment.list_id == list_id)) or 0
+    return db.session.scalar(sa.select(sum_int(Payment.amount_ore)).where(Payment.list_id == list_id)) or 0
 
 
 @dataclass

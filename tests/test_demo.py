@@ -60,6 +60,7 @@ def test_prints_the_logins_of_the_demo_users(app, session):
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Demodata er lastet inn" in out and "300 medlemmer" in out
+    assert "Innbetalinger: 3 filer fra banken" in out and "Fordeling 1 for " in out
     lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
     assert "demo1234demo" in lines["fagforening"] and "101 Nordre Follo fagforening" in lines["fagforening"]
     assert "Fylkeskrets" in lines["fylke"] and "32 Akershus" in lines["fylke"]

@@ -29,6 +29,7 @@ from models import (
     db,
     list_payments,
 )
+from models.base import sum_int
 from models.distribution import HELD
 from models.scope import branch_scope
 from rules.distribution import PART_NAMES, Split
@@ -69,10 +70,10 @@ class RunRow:
 
 def runs(user) -> list[RunRow]:
     """The runs the user sees, newest first, with their figures (one grouped query)."""
-    shares = (sa.select(DistributionBranch.run_id, sa.func.sum(DistributionBranch.list_count).label("lists"),
-                        sa.func.sum(DistributionBranch.held_count).label("held"),
-                        sa.func.sum(DistributionBranch.paid_ore).label("paid"),
-                        sa.func.sum(DistributionBranch.local_ore).label("local"))
+    shares = (sa.select(DistributionBranch.run_id, sum_int(DistributionBranch.list_count).label("lists"),
+                        sum_int(DistributionBranch.held_count).label("held"),
+                        sum_int(DistributionBranch.paid_ore).label("paid"),
+                        sum_int(DistributionBranch.local_ore).label("local"))
               .where(DistributionBranch.branch_id.in_(_in_scope(user)))
               .group_by(DistributionBranch.run_id).subquery())
     rows = db.session.execute(

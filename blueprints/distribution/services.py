@@ -31,7 +31,7 @@ from models import (
     record,
     utcnow,
 )
-from models.base import insert_many
+from models.base import insert_many, sum_int
 from models.deduction import POSTED
 from models.distribution import ADJUSTMENT, DISTRIBUTED_KINDS, HELD, LIST
 from models.dues import rate_history
@@ -121,16 +121,11 @@ class Plan:
 
 # --- finding what to distribute ---------------------------------------------------------------------
 
-def _sum(column) -> sa.ColumnElement:
-    """SUM as an integer: PostgreSQL sums a bigint as numeric, which Python gets as a Decimal."""
-    return sa.cast(sa.func.sum(column), sa.BigInteger)
-
-
 def _candidates(period: date) -> list[sa.Row]:
     """Posted lists of months up to `period` with something paid or distributed, and both amounts."""
-    paid = (sa.select(Payment.list_id, _sum(Payment.amount_ore).label("paid"))
+    paid = (sa.select(Payment.list_id, sum_int(Payment.amount_ore).label("paid"))
             .where(Payment.list_id.is_not(None)).group_by(Payment.list_id).subquery())
-    distributed = (sa.select(DistributionLine.list_id, _sum(DistributionLine.paid_ore).label("distributed"))
+    distributed = (sa.select(DistributionLine.list_id, sum_int(DistributionLine.paid_ore).label("distributed"))
                    .where(DistributionLine.kind.in_(DISTRIBUTED_KINDS))
                    .group_by(DistributionLine.list_id).subquery())
     paid_ore = sa.func.coalesce(paid.c.paid, 0)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from models import DeductionList, Payment, PaymentTransmission, db, record, utcnow
+from models.base import insert_many
 from models.payment import MATCHED_BY_HAND, MATCHED_BY_KID
 from rules.csvfile import RowError
 from rules.money import format_kroner
@@ -116,21 +117,25 @@ def import_payment_file(user, data: bytes, filename: str | None = None) -> Payme
         return outcome
 
     rows = []
+    valid: dict[str, bool] = {}  # a KID's check digit is checked once per file, however often it is paid
     for assignment in parsed.assignments:
         for t in assignment.transactions:
             list_id = kids.get(t.kid) if t.kid is not None else None
+            if t.kid is not None and t.kid not in valid:
+                valid[t.kid] = t.kid_valid
             rows.append({
                 "transmission_id": transmission.id, "assignment_number": assignment.assignment_number,
                 "transaction_number": t.transaction_number, "transaction_type": t.transaction_type,
                 "settlement_date": t.settlement_date, "amount_ore": t.amount_ore, "kid": t.kid,
-                "kid_valid": t.kid_valid, "list_id": list_id,
+                "kid_valid": valid[t.kid] if t.kid is not None else False, "list_id": list_id,
                 "matched_by": MATCHED_BY_KID if list_id is not None else None,
                 "matched_at": now if list_id is not None else None, "free_text": t.free_text,
                 "bank_date": t.bank_date, "debit_account": t.debit_account,
                 "archive_reference": t.archive_reference,
             })
+    connection = db.session.connection()  # straight to the driver: the ORM's bulk insert costs more
     for start in range(0, len(rows), INSERT_CHUNK):
-        db.session.execute(sa.insert(Payment), rows[start:start + INSERT_CHUNK])
+        insert_many(connection, Payment.__table__, rows[start:start + INSERT_CHUNK])
 
     outcome.transactions = len(rows)
     outcome.matched = sum(1 for r in rows if r["list_id"] is not None)
@@ -150,23 +155,25 @@ def import_payment_file(user, data: bytes, filename: str | None = None) -> Payme
 
 
 def match_by_hand(user, payment: Payment, deduction_list: DeductionList, note: str) -> Payment:
-    """Match a payment to a deduction list by hand, with a note saying why (audited). A payment matched
-    by KID is not moved by hand."""
+    """Match an unidentified payment to a deduction list by hand, with a note saying why (audited). A
+    payment matched before (by KID or by hand) is not moved; of two people matching the same payment at
+    once, the second is told."""
     _require_central(user)
     note = (note or "").strip()
     if not note:
         raise Refused("Skriv et notat om hvorfor innbetalingen hører til denne trekklisten.", "note")
-    if payment.matched_by == MATCHED_BY_KID:
-        raise Refused("Innbetalingen er allerede koblet til en trekkliste med KID.", "list")
-    old_list = payment.list_id
-    payment.list_id = deduction_list.id
-    payment.matched_by = MATCHED_BY_HAND
-    payment.matched_at = utcnow()
-    payment.matched_by_user = getattr(user, "id", None)
-    payment.note = note
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(Payment).where(Payment.id == payment.id, Payment.list_id.is_(None))
+        .values(list_id=deduction_list.id, matched_by=MATCHED_BY_HAND, matched_at=now,
+                matched_by_user=getattr(user, "id", None), note=note)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(payment)
+    if claimed.rowcount != 1:
+        raise Refused("Innbetalingen er allerede koblet til en trekkliste.", "list")
     record("update", "payment", payment.id,
            f"Innbetaling på {format_kroner(payment.amount_ore)} kr koblet for hånd til trekkliste "
-           f"{deduction_list.kid}", changes={"list_id": [old_list, deduction_list.id], "note": [None, note]},
+           f"{deduction_list.kid}", changes={"list_id": [None, deduction_list.id], "note": [None, note]},
            user=user)
     db.session.flush()
     return payment
