@@ -57,7 +57,6 @@ from models.deduction import month_start, next_period  # noqa: E402
 from rules.deduction_file import read_deduction_file  # noqa: E402
 from rules.names import name_key  # noqa: E402
 
-WORK_DB = ROOT / "bench" / "lists-work.db"
 FILE_LINES = 5_000  # (b): the file's lines
 PAGE_LINES = 500  # (d): the list's lines
 GOALS = {"form_seconds": 30, "import_seconds": 2, "ratio": 4, "page_p95_ms": 300}
@@ -72,33 +71,33 @@ def timed(function, *args, **kwargs):
 
 # --- the working copy ---------------------------------------------------------------------------------
 
-def copy_database(url: str) -> tuple[str, callable]:
-    """A copy of the database to work on, and a function that removes it."""
+def copy_database(url: str, name: str = "lists") -> tuple[str, callable]:
+    """A copy of the database to work on (bench/<name>-work.db, or <database>_<name> on PostgreSQL),
+    and a function that removes it."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        for path in WORK_DB.parent.glob(WORK_DB.name + "*"):
-            path.unlink()
-        source, target = sqlite3.connect(parsed.database), sqlite3.connect(WORK_DB)
+        work_db = ROOT / "bench" / f"{name}-work.db"
+
+        def remove():
+            for path in work_db.parent.glob(work_db.name + "*"):
+                path.unlink()
+        remove()
+        source, target = sqlite3.connect(parsed.database), sqlite3.connect(work_db)
         with target:
             source.backup(target)
         source.close()
         target.close()
+        return f"sqlite:///{work_db}", remove
 
-        def remove():
-            for path in WORK_DB.parent.glob(WORK_DB.name + "*"):
-                path.unlink()
-        return f"sqlite:///{WORK_DB}", remove
-
-    copy_name = f"{parsed.database}_lists"
+    copy_name = f"{parsed.database}_{name}"
     admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{copy_name}" TEMPLATE "{parsed.database}"'))
 
     def remove():
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)'))
-        admin.dispose()
+    remove()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{copy_name}" TEMPLATE "{parsed.database}"'))
     return parsed.set(database=copy_name).render_as_string(hide_password=False), remove
 
 

@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import random
-import sqlite3
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -45,7 +44,7 @@ import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from app import normalize_database_url  # noqa: E402
-from bench.lists import bench_period, timed  # noqa: E402
+from bench.lists import bench_period, copy_database, timed  # noqa: E402
 from bench.search import DEFAULT_DB, build, log, make_app  # noqa: E402
 from models import (  # noqa: E402
     DeductionLine,
@@ -62,43 +61,10 @@ from models.deduction import POSTED, next_period  # noqa: E402
 from rules.kid import make_kid  # noqa: E402
 from rules.payment_file import Transaction, build_payment_file, read_payment_file  # noqa: E402
 
-WORK_DB = ROOT / "bench" / "payments-work.db"
 TRANSACTIONS = 100_000  # (a): the file's transactions
 UNKNOWN_SHARE = 0.02  # (a): transactions with a KID that names no list
 REVERSAL_SHARE = 0.005  # (a): reversals (type 18) of a list's payment
 GOALS = {"import_seconds": 10, "distribution_seconds": 30}
-
-
-# --- the working copy ---------------------------------------------------------------------------------
-
-def copy_database(url: str) -> tuple[str, callable]:
-    """A copy of the database to work on, and a function that removes it."""
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        for path in WORK_DB.parent.glob(WORK_DB.name + "*"):
-            path.unlink()
-        source, target = sqlite3.connect(parsed.database), sqlite3.connect(WORK_DB)
-        with target:
-            source.backup(target)
-        source.close()
-        target.close()
-
-        def remove():
-            for path in WORK_DB.parent.glob(WORK_DB.name + "*"):
-                path.unlink()
-        return f"sqlite:///{WORK_DB}", remove
-
-    copy_name = f"{parsed.database}_payments"
-    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{copy_name}" TEMPLATE "{parsed.database}"'))
-
-    def remove():
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)'))
-        admin.dispose()
-    return parsed.set(database=copy_name).render_as_string(hide_password=False), remove
 
 
 # --- the setup ----------------------------------------------------------------------------------------
@@ -253,7 +219,7 @@ def main() -> None:
     with base.app_context():
         db.engine.dispose()
     log("Copying the database ...")
-    work_url, remove = copy_database(url)
+    work_url, remove = copy_database(url, "payments")
     rng = random.Random(args.seed)
     try:
         app = make_app(work_url)

@@ -102,3 +102,22 @@ def pay(world: World, amounts: list[tuple[str | None, int]], **options):
     assert outcome.ok, outcome.errors
     db.session.flush()
     return outcome
+
+
+def committed_world(app, factory, session) -> World:
+    """For page tests: the union committed, so that each request sees it, with its lists loaded in
+    the test's own session."""
+    with app.app_context():
+        world = build_world(factory)
+        ids = world.north_list.id, world.south_list.id
+        db.session.commit()
+    world.north_list, world.south_list = (session.get(DeductionList, list_id) for list_id in ids)
+    return world
+
+
+def pay_committed(app, world: World, amounts: list[tuple[str | None, int]], **options):
+    """For page tests: a payment file imported and committed, as its own request would."""
+    with app.app_context():
+        outcome = pay(world, amounts, **options)
+        db.session.commit()
+    return outcome

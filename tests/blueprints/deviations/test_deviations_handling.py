@@ -26,13 +26,12 @@ from models import (
 )
 from tests.deviations_files import employer_file, row
 from tests.factories import make_national_id
+from tests.pages import text
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 MEMBERS = ("Aas", "Berg", "Dahl", "Eik", "Fjell")
 
 
-def text(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def field_error(body: str, line_id: int, field: str) -> str | None:

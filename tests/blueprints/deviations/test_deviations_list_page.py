@@ -5,7 +5,6 @@ many lines without a query per line, and who may see it.
 "Aker sykehus HF" has four members of "Lag A" on its March list: Aas (reported as expected), Berg
 (not reported: yellow), Dahl (800 kr reported, over the cap of 749 kr: amount) and Eik (not reported
 either); the file also has Ukjent, a person the register does not know (orange)."""
-import html
 import re
 from datetime import date
 
@@ -16,13 +15,11 @@ from blueprints.deviations import services
 from models import DeductionLine, DeductionList, db
 from tests.deviations_files import employer_file, row
 from tests.factories import make_national_id
+from tests.pages import text
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 
 
-def text(fragment: str) -> str:
-    """What a reader sees of some HTML: the text, entities resolved, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def line_row(page: str, line_id: int) -> str:

@@ -16,6 +16,7 @@ from blueprints.deviations import services
 from blueprints.deviations.forms import CARRIED_NOTE, suggestion
 from blueprints.portal import services as portal
 from models import AuditLog, DeductionLine, DeductionList, DuesCodePeriod, Employment, db
+from tests.pages import text
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 HX = {"HX-Request": "true"}
@@ -25,8 +26,6 @@ REASONS = {
 }
 
 
-def text(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def line_row(page: str, line_id: int) -> str:

@@ -6,7 +6,6 @@ and a payment filter.
 The union of tests/payments_world.py: March 2026 lists posted for 7301 "Fagforening Nord"
 (1 950,00 kr) and 7302 "Fagforening Sør" (1 964,00 kr), both paid on 20.05.2026 unless a test says
 otherwise."""
-import html
 import re
 
 import pytest
@@ -14,14 +13,8 @@ import sqlalchemy as sa
 
 from blueprints.payments import services as payments
 from models import DeductionList, Payment, db
-from tests.conftest import csrf_from
-from tests.factories import PASSWORD
-from tests.payments_world import APRIL, build_world, form_and_post, pay
-
-
-def text(fragment: str) -> str:
-    """What a reader sees of some HTML: the text, entities resolved, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+from tests.pages import sign_in, text
+from tests.payments_world import APRIL, committed_world, form_and_post, pay, pay_committed
 
 
 def payment_section(client, list_id: int) -> str:
@@ -38,14 +31,6 @@ def overview_cell(page: str, list_id: int) -> str:
     return text(re.search(r'<td class="payment"[^>]*>(.*?)</td>', row.group(1), re.S).group(1))
 
 
-def sign_in(app, user):
-    """A client of its own, signed in as `user` (several people look at one list in a test)."""
-    client = app.test_client()
-    page = client.get("/logg-inn")
-    response = client.post("/logg-inn", data={"username": user.username, "password": PASSWORD,
-                                              "csrf_token": csrf_from(page)})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return client
 
 
 def overview_ids(page: str) -> set[int]:
@@ -54,27 +39,16 @@ def overview_ids(page: str) -> set[int]:
 
 @pytest.fixture
 def world(app, factory, session):
-    """The union, committed (so each request sees it), its lists loaded in the test's own session."""
-    with app.app_context():
-        world = build_world(factory)
-        ids = world.north_list.id, world.south_list.id
-        db.session.commit()
-    world.north_list, world.south_list = (session.get(DeductionList, list_id) for list_id in ids)
-    return world
+    return committed_world(app, factory, session)
 
 
-def paid(app, world, amounts, **options):
-    """The bank's payment file imported (tests.payments_world.pay), as its own request would."""
-    with app.app_context():
-        pay(world, amounts, **options)
-        db.session.commit()
 
 
 # --- the list page --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("who", ["north_officer", "county_officer", "central"])
 def test_a_list_paid_in_part_shows_paid_and_owing(app, client, login, world, who):
-    paid(app, world, [(world.north_list.kid, 100_000)])
+    pay_committed(app, world, [(world.north_list.kid, 100_000)])
     login(getattr(world, who))
     section = payment_section(client, world.north_list.id)
     assert section.startswith("Betaling Delvis betalt")
@@ -91,8 +65,8 @@ def test_a_list_without_payments_is_not_paid(app, client, login, world):
 
 
 def test_a_list_paid_in_full_is_paid(app, client, login, world):
-    paid(app, world, [(world.north_list.kid, 150_000)])
-    paid(app, world, [(world.north_list.kid, 45_000)])
+    pay_committed(app, world, [(world.north_list.kid, 150_000)])
+    pay_committed(app, world, [(world.north_list.kid, 45_000)])
     login(world.north_officer)
     section = payment_section(client, world.north_list.id)
     assert section.startswith("Betaling Betalt")
@@ -101,7 +75,7 @@ def test_a_list_paid_in_full_is_paid(app, client, login, world):
 
 
 def test_an_overpaid_list_shows_the_amount_over(app, client, login, world):
-    paid(app, world, [(world.south_list.kid, 200_000)])
+    pay_committed(app, world, [(world.south_list.kid, 200_000)])
     login(world.south_officer)
     section = payment_section(client, world.south_list.id)
     assert section.startswith("Betaling Overbetalt")
@@ -109,8 +83,8 @@ def test_an_overpaid_list_shows_the_amount_over(app, client, login, world):
 
 
 def test_a_reversal_is_shown_negative_and_reduces_what_was_paid(app, client, login, world):
-    paid(app, world, [(world.north_list.kid, 195_000)])
-    paid(app, world, [(world.north_list.kid, -50_000)])
+    pay_committed(app, world, [(world.north_list.kid, 195_000)])
+    pay_committed(app, world, [(world.north_list.kid, -50_000)])
     login(world.county_officer)
     section = payment_section(client, world.north_list.id)
     assert section.startswith("Betaling Delvis betalt")
@@ -119,7 +93,7 @@ def test_a_reversal_is_shown_negative_and_reduces_what_was_paid(app, client, log
 
 
 def test_a_payment_matched_by_hand_shows_its_note(app, client, login, world):
-    paid(app, world, [(None, 195_000)], free_text="Trekk mars Nord")
+    pay_committed(app, world, [(None, 195_000)], free_text="Trekk mars Nord")
     with app.app_context():
         payment = db.session.scalar(sa.select(Payment).where(Payment.list_id.is_(None)))
         payments.match_by_hand(world.central, payment, db.session.get(DeductionList, world.north_list.id),
@@ -133,7 +107,7 @@ def test_a_payment_matched_by_hand_shows_its_note(app, client, login, world):
 
 
 def test_another_branchs_officer_and_the_employer_do_not_reach_the_list(app, client, login, world):
-    paid(app, world, [(world.north_list.kid, 100_000)])
+    pay_committed(app, world, [(world.north_list.kid, 100_000)])
     login(world.south_officer)
     assert client.get(f"/trekklister/{world.north_list.id}").status_code == 404
     assert client.get(f"/trekklister/{world.south_list.id}").status_code == 200
@@ -143,7 +117,7 @@ def test_another_branchs_officer_and_the_employer_do_not_reach_the_list(app, cli
 # --- the overview ---------------------------------------------------------------------------------
 
 def test_the_overview_has_a_payment_column(app, client, login, world):
-    paid(app, world, [(world.north_list.kid, 100_000)])
+    pay_committed(app, world, [(world.north_list.kid, 100_000)])
     login(world.county_officer)
     page = client.get("/trekklister/").get_data(as_text=True)
     assert "<th>Betaling</th>" in page
@@ -154,7 +128,7 @@ def test_the_overview_has_a_payment_column(app, client, login, world):
 
 
 def test_the_overview_reads_the_payments_with_one_query(app, client, login, world):
-    paid(app, world, [(world.north_list.kid, 100_000), (world.south_list.kid, 196_400)])
+    pay_committed(app, world, [(world.north_list.kid, 100_000), (world.south_list.kid, 196_400)])
     login(world.central)
     statements: list[str] = []
 
@@ -186,7 +160,7 @@ def test_the_overview_reads_the_payments_with_one_query(app, client, login, worl
     ("partly_paid", {"north"}), ("paid", {"south"}), ("unpaid", set()), ("overpaid", set()), ("", {"north", "south"}),
 ])
 def test_the_payment_filter(app, client, login, world, state, expected):
-    paid(app, world, [(world.north_list.kid, 100_000), (world.south_list.kid, 196_400)])
+    pay_committed(app, world, [(world.north_list.kid, 100_000), (world.south_list.kid, 196_400)])
     login(world.county_officer)
     response = client.get("/trekklister/", query_string={"betaling": state})
     assert response.status_code == 200
@@ -195,7 +169,7 @@ def test_the_payment_filter(app, client, login, world, state, expected):
 
 
 def test_the_payment_filter_agrees_with_the_list_page(app, client, login, world):
-    paid(app, world, [(world.north_list.kid, 195_000), (world.north_list.kid, -195_000), (world.south_list.kid, 200_000)])
+    pay_committed(app, world, [(world.north_list.kid, 195_000), (world.north_list.kid, -195_000), (world.south_list.kid, 200_000)])
     login(world.central)
     unpaid = client.get("/trekklister/", query_string={"betaling": "unpaid"}).get_data(as_text=True)
     assert overview_ids(unpaid) == {world.north_list.id}

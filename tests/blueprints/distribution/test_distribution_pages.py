@@ -15,19 +15,15 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from blueprints.distribution import services
-from models import DeductionList, DistributionLine, DistributionRun, Job, db
+from models import DistributionLine, DistributionRun, Job, db
 from models.job import RUNNING
-from tests.conftest import csrf_from
-from tests.factories import PASSWORD
-from tests.payments_world import MARCH, build_world, pay
+from tests.pages import sign_in, text
+from tests.payments_world import MARCH, committed_world, pay_committed
 
 PREVIEW = "/fordeling/forhandsvisning?periode=2026-03"
 CHECKED = "Jeg har kontrollert forhåndsvisningen. Fordelingen kan ikke endres etterpå."
 
 
-def text(fragment: str) -> str:
-    """What a reader sees of some HTML: the text, entities resolved, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def page_text(response) -> str:
@@ -46,15 +42,6 @@ def section(page: str, css_class: str) -> str:
     return text(found.group(1))
 
 
-def sign_in(app, user):
-    """A client of its own, signed in as `user` (several people look at one run in a test)."""
-    client = app.test_client()
-    page = client.get("/logg-inn")
-    response = client.post("/logg-inn", data={"username": user.username, "password": PASSWORD,
-                                              "csrf_token": csrf_from(page)})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    client.csrf = csrf_from(client.get("/"))
-    return client
 
 
 def runs(session) -> list[DistributionRun]:
@@ -69,20 +56,9 @@ def jobs_of_kind(session) -> list[Job]:
 
 @pytest.fixture
 def world(app, factory, session):
-    """The union, committed so that each request sees it, its lists loaded in the test's own session."""
-    with app.app_context():
-        world = build_world(factory)
-        ids = world.north_list.id, world.south_list.id
-        db.session.commit()
-    world.north_list, world.south_list = (session.get(DeductionList, list_id) for list_id in ids)
-    return world
+    return committed_world(app, factory, session)
 
 
-def paying(app, world, amounts):
-    """The bank's payment file imported (tests.payments_world.pay), as its own request would."""
-    with app.app_context():
-        pay(world, amounts)
-        db.session.commit()
 
 
 def distribute(app, session, world) -> DistributionRun:
@@ -95,7 +71,7 @@ def distribute(app, session, world) -> DistributionRun:
 
 @pytest.fixture
 def paid(app, world):
-    paying(app, world, [(world.north_list.kid, 195_000), (world.south_list.kid, 196_400)])
+    pay_committed(app, world, [(world.north_list.kid, 195_000), (world.south_list.kid, 196_400)])
     return world
 
 
@@ -135,7 +111,7 @@ def test_the_preview_shows_each_branch_to_the_ore(app, paid, period, session):
 
 
 def test_a_partly_paid_list_is_held_back_and_shown(app, world):
-    paying(app, world, [(world.north_list.kid, 195_000), (world.south_list.kid, 100_000)])
+    pay_committed(app, world, [(world.north_list.kid, 195_000), (world.south_list.kid, 100_000)])
     client = sign_in(app, world.central)
     page = client.get(PREVIEW).get_data(as_text=True)
     held = section(page, "distribution-held")
@@ -302,7 +278,7 @@ def test_a_branch_officer_sees_only_the_own_branch_of_a_run(app, run, paid):
 
 
 def test_a_run_without_the_branch_is_404_for_its_officer(app, session, world):
-    paying(app, world, [(world.south_list.kid, 196_400)])
+    pay_committed(app, world, [(world.south_list.kid, 196_400)])
     only_south = distribute(app, session, world)
     north = sign_in(app, world.north_officer)
     assert north.get(f"/fordeling/{only_south.id}").status_code == 404
@@ -392,9 +368,9 @@ def test_the_branch_report_as_csv_and_xlsx(app, run, paid):
 
 
 def test_held_back_and_later_payments_in_the_reports(app, session, world):
-    paying(app, world, [(world.north_list.kid, 195_000), (world.south_list.kid, 100_000)])
+    pay_committed(app, world, [(world.north_list.kid, 195_000), (world.south_list.kid, 100_000)])
     first = distribute(app, session, world)
-    paying(app, world, [(world.south_list.kid, 96_400), (world.north_list.kid, 2_000)])
+    pay_committed(app, world, [(world.south_list.kid, 96_400), (world.north_list.kid, 2_000)])
     second = distribute(app, session, world)
     county = sign_in(app, world.county_officer)
     run_page = county.get(f"/fordeling/{first.id}").get_data(as_text=True)
@@ -433,7 +409,7 @@ def test_the_transfer_list(app, run, paid):
 def test_a_branch_without_an_account_is_flagged(app, world, session):
     world.south.account = None
     session.flush()
-    paying(app, world, [(world.north_list.kid, 195_000), (world.south_list.kid, 196_400)])
+    pay_committed(app, world, [(world.north_list.kid, 195_000), (world.south_list.kid, 196_400)])
     run = distribute(app, session, world)
     client = sign_in(app, world.central)
     page = client.get(f"/fordeling/{run.id}/overforinger").get_data(as_text=True)

@@ -15,20 +15,14 @@ from blueprints.deviations import services as lists
 from models import AuditLog, DeductionList, Employment, Payment, PaymentTransmission, db, list_payment, utcnow
 from rules.kid import make_kid
 from tests.deviations_files import employer_file
-from tests.payments_world import APRIL, MARCH, build_world, form_and_post, pay, payment_file
+from tests.payments_world import APRIL, MARCH, committed_world, form_and_post, pay, payment_file
 
 UNKNOWN_KID = make_kid("999000000001")
 
 
 @pytest.fixture
 def world(app, factory, session):
-    """The union, committed (so each request sees it), its lists loaded in the test's own session."""
-    with app.app_context():
-        world = build_world(factory)
-        ids = world.north_list.id, world.south_list.id
-        db.session.commit()
-    world.north_list, world.south_list = (session.get(DeductionList, list_id) for list_id in ids)
-    return world
+    return committed_world(app, factory, session)
 
 
 @pytest.fixture

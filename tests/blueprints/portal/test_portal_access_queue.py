@@ -13,22 +13,13 @@ import sqlalchemy as sa
 
 from blueprints.deviations import services as deviations
 from models import AccessRequest, AuditLog, DeductionList, User, UserScope, db
-from tests.conftest import csrf_from
-from tests.factories import PASSWORD
+from tests.pages import sign_in
 from web.passwords import hash_password
 
 CHOSEN = "mitt-eget-passord-123"
 MARCH = date(2026, 3, 1)
 
 
-def sign_in(app, user, password=PASSWORD):
-    client = app.test_client()
-    page = client.get("/logg-inn")
-    response = client.post("/logg-inn", data={"username": user.username, "password": password,
-                                              "csrf_token": csrf_from(page)})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    client.csrf = csrf_from(client.get("/"))
-    return client
 
 
 def send(client, url, data=None):

@@ -16,12 +16,11 @@ import sqlalchemy as sa
 from blueprints.deviations import services as deviations
 from models import AuditLog, DeductionLine, DeductionList, Employment, PortalEntry, db
 from tests.factories import make_national_id
+from tests.pages import text
 
 MARCH = date(2026, 3, 1)
 
 
-def text(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def row_html(page: str, row_id: str) -> str:

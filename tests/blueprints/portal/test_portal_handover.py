@@ -11,19 +11,12 @@ import sqlalchemy as sa
 from models import AccessRequest, AuditLog, User, UserScope, UserSession
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD
+from tests.pages import sign_in
 
 CHOSEN = "karis-eget-passord-42"
 LINK = re.compile(r'<p class="invitation-link"><a href="(http://localhost/portal/overta/[^"]+)">')
 
 
-def sign_in(app, user, password=PASSWORD):
-    client = app.test_client()
-    page = client.get("/logg-inn")
-    response = client.post("/logg-inn", data={"username": user.username, "password": password,
-                                              "csrf_token": csrf_from(page)})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    client.csrf = csrf_from(client.get("/"))
-    return client
 
 
 def send(client, url, data=None):

@@ -15,30 +15,17 @@ from flask_login import login_user
 from blueprints.portal import message_queries
 from models import AuditLog, DeductionList, ListMessage, ListThread
 from models.deduction import list_kid
-from tests.conftest import csrf_from
-from tests.factories import PASSWORD
+from tests.pages import sign_in, text
 
 MARCH = date(2026, 3, 1)
 
 
-def sign_in(app, user):
-    """A client of its own, signed in as `user` (several people talk in one test)."""
-    client = app.test_client()
-    page = client.get("/logg-inn")
-    response = client.post("/logg-inn", data={"username": user.username, "password": PASSWORD,
-                                              "csrf_token": csrf_from(page)})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    client.csrf = csrf_from(client.get("/"))
-    return client
 
 
 def send(client, url, data=None, **kwargs):
     return client.post(url, data={**(data or {}), "csrf_token": client.csrf}, **kwargs)
 
 
-def text(fragment: str) -> str:
-    """What a reader sees of some HTML: the text, entities resolved, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def messages_in(page: str) -> list[str]:

@@ -6,7 +6,6 @@ and another employer's contact still gets 404.
 The union of tests/payments_world.py: the March 2026 lists of "Sykehuset AS" posted for 7301
 "Fagforening Nord" (1 950,00 kr) and 7302 "Fagforening Sør" (1 964,00 kr); the bank's payments are
 settled 20.05.2026."""
-import html
 import re
 from datetime import date
 
@@ -14,33 +13,20 @@ import pytest
 import sqlalchemy as sa
 
 from blueprints.deviations import services as lists
-from models import DeductionList, db
-from tests.payments_world import APRIL, build_world, form_and_post, pay
+from models import db
+from tests.pages import text
+from tests.payments_world import APRIL, committed_world, form_and_post, pay, pay_committed
 
 MAY = date(2026, 5, 1)
 
 
-def text(fragment: str) -> str:
-    """What a reader sees of some HTML: the text, entities resolved, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 @pytest.fixture
 def world(app, factory, session):
-    """The union, committed (so each request sees it), its lists loaded in the test's own session."""
-    with app.app_context():
-        world = build_world(factory)
-        ids = world.north_list.id, world.south_list.id
-        db.session.commit()
-    world.north_list, world.south_list = (session.get(DeductionList, list_id) for list_id in ids)
-    return world
+    return committed_world(app, factory, session)
 
 
-def paid(app, world, amounts):
-    """The bank's payment file imported (tests.payments_world.pay), as its own request would."""
-    with app.app_context():
-        pay(world, amounts)
-        db.session.commit()
 
 
 def paying(client, list_id: int) -> str:
@@ -58,7 +44,7 @@ def overview_cell(page: str, list_id: int) -> str:
 
 
 def test_a_list_paid_in_part_shows_the_payment_paid_and_owing(app, client, login, world):
-    paid(app, world, [(world.north_list.kid, 100_000)])
+    pay_committed(app, world, [(world.north_list.kid, 100_000)])
     login(world.employer_contact)
     details = paying(client, world.north_list.id)
     assert f"KID {world.north_list.kid}" in details
@@ -71,8 +57,8 @@ def test_a_list_paid_in_part_shows_the_payment_paid_and_owing(app, client, login
 
 
 def test_a_list_paid_in_full_is_paid(app, client, login, world):
-    paid(app, world, [(world.south_list.kid, 96_400)])
-    paid(app, world, [(world.south_list.kid, 100_000)])
+    pay_committed(app, world, [(world.south_list.kid, 96_400)])
+    pay_committed(app, world, [(world.south_list.kid, 100_000)])
     login(world.employer_contact)
     details = paying(client, world.south_list.id)
     assert "Innbetalt 20.05.2026: 964,00 kr 20.05.2026: 1 000,00 kr Sum innbetalt 1 964,00 kr" in details
@@ -82,7 +68,7 @@ def test_a_list_paid_in_full_is_paid(app, client, login, world):
 
 
 def test_an_overpaid_list_shows_the_amount_over(app, client, login, world):
-    paid(app, world, [(world.north_list.kid, 200_000)])
+    pay_committed(app, world, [(world.north_list.kid, 200_000)])
     login(world.employer_contact)
     details = paying(client, world.north_list.id)
     assert "Sum innbetalt 2 000,00 kr For mye betalt 50,00 kr · Overbetalt" in details
@@ -92,8 +78,8 @@ def test_an_overpaid_list_shows_the_amount_over(app, client, login, world):
 
 
 def test_a_reversal_is_shown_negative_and_reduces_what_was_paid(app, client, login, world):
-    paid(app, world, [(world.north_list.kid, 195_000)])
-    paid(app, world, [(world.north_list.kid, -50_000)])
+    pay_committed(app, world, [(world.north_list.kid, 195_000)])
+    pay_committed(app, world, [(world.north_list.kid, -50_000)])
     login(world.employer_contact)
     details = paying(client, world.north_list.id)
     assert "20.05.2026: 1 950,00 kr 20.05.2026: -500,00 kr tilbakeført" in details
@@ -108,7 +94,7 @@ def test_a_list_not_paid_says_so(app, client, login, world):
 
 
 def test_the_overview_reads_the_payments_of_all_lists_with_one_query(app, client, login, world):
-    paid(app, world, [(world.north_list.kid, 100_000)])
+    pay_committed(app, world, [(world.north_list.kid, 100_000)])
     with app.app_context():
         april_north, _ = form_and_post(world, APRIL)  # two more handled lists
         pay(world, [(april_north.kid, 195_000)])
@@ -134,7 +120,7 @@ def test_the_overview_reads_the_payments_of_all_lists_with_one_query(app, client
 
 
 def test_another_employers_contact_gets_404(app, client, login, world, factory):
-    paid(app, world, [(world.north_list.kid, 100_000)])
+    pay_committed(app, world, [(world.north_list.kid, 100_000)])
     login(factory.user("employer", employers=[factory.employer(name="Kommunen")]))
     assert client.get(f"/portal/liste/{world.north_list.id}").status_code == 404
     assert "Sykehuset AS" not in client.get("/portal").get_data(as_text=True)
