@@ -1,5 +1,6 @@
 """`flask demo`: a made-up union that is valid in every detail, and demo users who can log in."""
 import json
+import re
 from collections import defaultdict
 from datetime import timedelta
 
@@ -60,7 +61,8 @@ def test_prints_the_logins_of_the_demo_users(app, session):
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Demodata er lastet inn" in out and "300 medlemmer" in out
-    assert "Innbetalinger: 3 filer fra banken" in out and "Fordeling 1 for " in out
+    assert "Innbetalinger: 3 filer fra banken" in out
+    assert re.search(r"Fordeling \d+ for \d\d\.\d{4}: \d+ trekklister", out)  # PostgreSQL's ids are not rolled back
     lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
     assert "demo1234demo" in lines["fagforening"] and "101 Nordre Follo fagforening" in lines["fagforening"]
     assert "Fylkeskrets" in lines["fylke"] and "32 Akershus" in lines["fylke"]
