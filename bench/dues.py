@@ -14,17 +14,14 @@ builds it (its `build`). Prints one JSON line; progress goes to standard error.
 import argparse
 import json
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
-
 from app import normalize_database_url  # noqa: E402
-from bench.search import DEFAULT_DB, build, log, make_app  # noqa: E402
+from bench.search import DEFAULT_DB, build, command_line, log, make_app, timed  # noqa: E402
 from models import db  # noqa: E402
 from models.dues import load_member_facts, member_fact_selects, rate_history  # noqa: E402
 from rules.dues import DuesError, member_dues, rates_on  # noqa: E402
@@ -55,14 +52,6 @@ def dues(today: date) -> tuple[int, int, int]:
         except DuesError:
             failed += 1
     return members, failed, total
-
-
-def timed(function, *args) -> tuple[float, float, object]:
-    """(wall seconds, CPU seconds of this process, result): the CPU time tells what the wall time
-    would be without other work on the machine."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = function(*args)
-    return time.perf_counter() - wall, time.process_time() - cpu, result
 
 
 def main() -> None:
@@ -96,11 +85,9 @@ def main() -> None:
             db.session.rollback()
         dialect = db.engine.dialect.name
 
-    shown = [sa.make_url(a).render_as_string(hide_password=True) if a == args.database_url else a
-             for a in sys.argv[1:]]
     (dues_seconds, dues_cpu), (read_seconds, read_cpu) = min(dues_times), min(read_times)
     print(json.dumps({
-        "command": " ".join([".venv/bin/python", "bench/dues.py", *shown]),
+        "command": command_line("bench/dues.py", args.database_url),
         "members": members,
         "database": dialect,
         "dues_seconds": round(dues_seconds, 2),

@@ -31,7 +31,8 @@ import os
 import random
 import sqlite3
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -39,10 +40,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from flask import Flask  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from app import normalize_database_url  # noqa: E402
-from bench.search import DEFAULT_DB, ServerTimer, build, log, make_app, signed_in, summary  # noqa: E402
+from bench.search import (  # noqa: E402
+    DEFAULT_DB,
+    ServerTimer,
+    build,
+    command_line,
+    log,
+    make_app,
+    signed_in,
+    summary,
+    timed,
+)
 from demo import numbers  # noqa: E402
 from demo.lists import ExtraPerson, FileDeviations, employer_file  # noqa: E402
 from models import (  # noqa: E402
@@ -60,13 +72,6 @@ from rules.names import name_key  # noqa: E402
 FILE_LINES = 5_000  # (b): the file's lines
 PAGE_LINES = 500  # (d): the list's lines
 GOALS = {"form_seconds": 30, "import_seconds": 2, "ratio": 4, "page_p95_ms": 300}
-
-
-def timed(function, *args, **kwargs):
-    """(wall seconds, CPU seconds of this process, result)."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = function(*args, **kwargs)
-    return time.perf_counter() - wall, time.process_time() - cpu, result
 
 
 # --- the working copy ---------------------------------------------------------------------------------
@@ -99,6 +104,31 @@ def copy_database(url: str, name: str = "lists") -> tuple[str, callable]:
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{copy_name}" TEMPLATE "{parsed.database}"'))
     return parsed.set(database=copy_name).render_as_string(hide_password=False), remove
+
+
+@contextmanager
+def working_copy(database_url: str | None, name: str, *, members: int, seed: int, keep: bool
+                 ) -> Iterator[tuple[Flask, float | None]]:
+    """The application on a migrated copy (copy_database) of the benchmark database (`database_url`,
+    by default bench/bench.db), the demo union of `members` loaded into it first when it is empty;
+    yields (app, seconds the loading took, or None). The copy is removed afterwards unless `keep`."""
+    url = normalize_database_url(database_url or f"sqlite:///{DEFAULT_DB}")
+    base = make_app(url)
+    load_seconds = build(base, members, seed, reuse=True)
+    with base.app_context():
+        db.engine.dispose()
+    log("Copying the database ...")
+    work_url, remove = copy_database(url, name)
+    try:
+        app = make_app(work_url)
+        with app.app_context():
+            upgrade()
+        yield app, load_seconds
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        if not keep:
+            remove()
 
 
 def bench_period() -> date:
@@ -308,17 +338,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the working copy afterwards")
     args = parser.parse_args()
 
-    url = normalize_database_url(args.database_url or f"sqlite:///{DEFAULT_DB}")
-    base = make_app(url)
-    load_seconds = build(base, args.members, args.seed, reuse=True)
-    with base.app_context():
-        db.engine.dispose()
-    log("Copying the database ...")
-    work_url, remove = copy_database(url)
-    try:
-        app = make_app(work_url)
+    with working_copy(args.database_url, "lists", members=args.members, seed=args.seed, keep=args.keep) as (
+            app, load_seconds):
         with app.app_context():
-            upgrade()
             members_count = db.session.scalar(sa.text("SELECT count(*) FROM persons"))
             dialect = db.engine.dialect.name
             period = bench_period()
@@ -328,17 +350,10 @@ def main() -> None:
             imported, rows = measure_import(members, args.repeat, args.file_lines)
             bare = measure_bare_insert(rows, args.repeat)
         page = measure_page(app, members, args.runs, args.warmup, args.page_lines)
-        with app.app_context():
-            db.engine.dispose()
-    finally:
-        if not args.keep:
-            remove()
 
-    shown = [sa.make_url(a).render_as_string(hide_password=True) if a == args.database_url else a
-             for a in sys.argv[1:]]
     ratio = imported["seconds"] / bare["seconds"]
     print(json.dumps({
-        "command": " ".join([".venv/bin/python", "bench/lists.py", *shown]),
+        "command": command_line("bench/lists.py", args.database_url),
         "members": members_count, "database": dialect, "period": f"{period:%Y-%m}",
         "load_seconds": round(load_seconds, 1) if load_seconds else None,
         "load_average": [round(x, 1) for x in os.getloadavg()],

@@ -41,11 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 
-from app import normalize_database_url  # noqa: E402
-from bench.lists import bench_period, copy_database, timed  # noqa: E402
-from bench.search import DEFAULT_DB, build, log, make_app  # noqa: E402
+from bench.lists import bench_period, working_copy  # noqa: E402
+from bench.search import DEFAULT_DB, command_line, log, timed  # noqa: E402
 from models import (  # noqa: E402
     DeductionLine,
     DeductionList,
@@ -213,18 +211,9 @@ def main() -> None:
     args = parser.parse_args()
 
     given = args.database_url or os.environ.get("BENCH_DATABASE_URL")
-    url = normalize_database_url(given or f"sqlite:///{DEFAULT_DB}")
-    base = make_app(url)
-    load_seconds = build(base, args.members, args.seed, reuse=True)
-    with base.app_context():
-        db.engine.dispose()
-    log("Copying the database ...")
-    work_url, remove = copy_database(url, "payments")
     rng = random.Random(args.seed)
-    try:
-        app = make_app(work_url)
+    with working_copy(given, "payments", members=args.members, seed=args.seed, keep=args.keep) as (app, load_seconds):
         with app.app_context():
-            upgrade()
             members_count = db.session.scalar(sa.text("SELECT count(*) FROM persons"))
             dialect = db.engine.dialect.name
             period = bench_period()
@@ -234,18 +223,12 @@ def main() -> None:
             imported = measure_import(rng, args.repeat, args.transactions)
             setup["payments_in_database"] = db.session.scalar(sa.select(sa.func.count()).select_from(Payment))
             setup["transmissions"] = db.session.scalar(sa.select(sa.func.count()).select_from(PaymentTransmission))
-            db.engine.dispose()
-    finally:
-        if not args.keep:
-            remove()
 
-    shown = [sa.make_url(a).render_as_string(hide_password=True) if a == args.database_url else a
-             for a in sys.argv[1:]]
-    prefix = []
+    prefix = ()
     if given and not args.database_url:
-        prefix = [f"BENCH_DATABASE_URL={sa.make_url(given).render_as_string(hide_password=True)}"]
+        prefix = (f"BENCH_DATABASE_URL={sa.make_url(given).render_as_string(hide_password=True)}",)
     print(json.dumps({
-        "command": " ".join([*prefix, ".venv/bin/python", "bench/payments.py", *shown]),
+        "command": command_line("bench/payments.py", args.database_url, prefix),
         "members": members_count, "database": dialect, "period": f"{period:%Y-%m}",
         "load_seconds": round(load_seconds, 1) if load_seconds else None,
         "load_average": [round(x, 1) for x in os.getloadavg()],

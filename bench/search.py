@@ -40,6 +40,20 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def timed(function, *args, **kwargs) -> tuple[float, float, object]:
+    """(wall seconds, CPU seconds of this process, result): the CPU time tells what the wall time
+    would be without other work on the machine."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def command_line(script: str, database_url: str | None, prefix: tuple[str, ...] = ()) -> str:
+    """How the benchmark was run, for its JSON: the command with the database's password hidden."""
+    shown = [sa.make_url(a).render_as_string(hide_password=True) if a == database_url else a for a in sys.argv[1:]]
+    return " ".join([*prefix, ".venv/bin/python", script, *shown])
+
+
 class ServerTimer:
     """WSGI middleware: the time from a request's arrival to the last byte of its answer, and the part
     of it spent in the database (statements sent to the driver until their rows are fetched)."""
@@ -181,9 +195,7 @@ def main() -> None:
     with app.app_context():
         members = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
         dialect = db.engine.dialect.name
-    shown = [sa.make_url(a).render_as_string(hide_password=True) if a == args.database_url else a
-             for a in sys.argv[1:]]
-    command = " ".join([".venv/bin/python", "bench/search.py", *shown])
+    command = command_line("bench/search.py", args.database_url)
     results = {
         kind: {**summary([t for role in by_role.values() for t in role[kind]]),
                "by_role": {role: summary(times[kind]) for role, times in by_role.items()}}

@@ -86,8 +86,7 @@ def demo_command(members: int, seed: int, if_empty: bool, as_json: bool):
     if as_json:
         click.echo(json.dumps({"ok": True, "loaded": True, "seed": seed, "seconds": seconds,
                                "counts": summary.counts, "users": [u.as_dict() for u in summary.users],
-                               "lists": summary.lists.as_dict() | {"seconds": summary.lists.seconds},
-                               "payments": summary.payments.as_dict() | {"seconds": summary.payments.seconds}},
+                               "lists": summary.lists.as_dict(), "payments": summary.payments.as_dict()},
                               ensure_ascii=False))
         return
     counts = ", ".join(f"{_number(summary.counts[key])} {label}" for key, label in COUNT_LABELS)

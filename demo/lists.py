@@ -44,6 +44,7 @@ from models import (
 )
 from models.deduction import DEVIATIONS, LIST_STATES, month_start, next_period
 from rules.deduction_file import COLUMNS, MAX_ROWS
+from rules.lifecycle import add_months
 from rules.money import percent_of
 from rules.reconcile import AMOUNT, MISSING, TOLERANCE_ORE, UNEXPECTED
 
@@ -117,6 +118,18 @@ def _names(name: str) -> tuple[str, str]:
     return last, first or last
 
 
+def _row(common: dict, national_id: str, member_number: int | None, last_name: str, first_name: str,
+         position_bp: int | None, pay_basis_ore: int | None, dues_ore: int, insurance_ore: int) -> dict:
+    """One row of the file, its cells as the payroll system writes them."""
+    return common | {
+        "fodselsnummer": national_id, "medlemsnummer": str(member_number) if member_number else "",
+        "etternavn": last_name, "fornavn": first_name,
+        "stillingsprosent": _percent(position_bp) if position_bp else "",
+        "trekkgrunnlag": _kroner(pay_basis_ore) if pay_basis_ore is not None else "",
+        "kontingent": _kroner(dues_ore), "forsikring": _kroner(insurance_ore),
+    }
+
+
 def file_rows(deduction_list: DeductionList, lines, deviations: FileDeviations | None = None) -> list[dict]:
     """The rows an employer's payroll system writes for a formed list (FORMATS.md section 1 column
     names): one per expected line it deducted for, and one per extra person, sorted by name.
@@ -141,24 +154,11 @@ def file_rows(deduction_list: DeductionList, lines, deviations: FileDeviations |
             dues = max(share or 0, (line.cap_ore if line.cap_ore is not None else dues) + OVER_CAP_ORE)
         if line.id in deviations.wrong_insurance:
             insurance = insurance - INSURANCE_SLIP_ORE if insurance > INSURANCE_SLIP_ORE else insurance + INSURANCE_SLIP_ORE
-        last, first = _names(line.name)
-        rows.append(common | {
-            "fodselsnummer": line.national_id,
-            "medlemsnummer": str(line.member_number) if line.member_number else "",
-            "etternavn": last, "fornavn": first,
-            "stillingsprosent": _percent(line.position_bp) if line.position_bp else "",
-            "trekkgrunnlag": _kroner(pay_basis) if pay_basis is not None else "",
-            "kontingent": _kroner(dues), "forsikring": _kroner(insurance),
-        })
+        rows.append(_row(common, line.national_id, line.member_number, *_names(line.name), line.position_bp,
+                         pay_basis, dues, insurance))
     for person in deviations.extra:
-        rows.append(common | {
-            "fodselsnummer": person.national_id,
-            "medlemsnummer": str(person.member_number) if person.member_number else "",
-            "etternavn": person.last_name, "fornavn": person.first_name,
-            "stillingsprosent": _percent(person.position_bp) if person.position_bp else "",
-            "trekkgrunnlag": _kroner(person.pay_basis_ore) if person.pay_basis_ore is not None else "",
-            "kontingent": _kroner(person.dues_ore), "forsikring": _kroner(person.insurance_ore),
-        })
+        rows.append(_row(common, person.national_id, person.member_number, person.last_name, person.first_name,
+                         person.position_bp, person.pay_basis_ore, person.dues_ore, person.insurance_ore))
     rows.sort(key=lambda row: (row["etternavn"], row["fornavn"], row["fodselsnummer"]))
     return rows
 
@@ -207,19 +207,12 @@ class DemoLists:
         return {"periods": [f"{period:%Y-%m}" for period in self.periods], "formed": self.formed,
                 "formed_lines": self.formed_lines, "files": self.files, "file_lines": self.file_lines,
                 "deviations": self.deviations, "resolved": self.resolved, "posted": self.posted,
-                "paid_periods": self.paid_periods, "states": dict(self.states)}
-
-
-def previous_month(period: date) -> date:
-    return month_start(period - timedelta(days=1))
+                "paid_periods": self.paid_periods, "states": dict(self.states), "seconds": self.seconds}
 
 
 def demo_periods(today: date, months: int = 3) -> list[date]:
     """The first days of the last `months` full months before today, oldest first."""
-    periods = [previous_month(month_start(today))]
-    while len(periods) < months:
-        periods.insert(0, previous_month(periods[0]))
-    return periods
+    return [add_months(month_start(today), -back) for back in range(months, 0, -1)]
 
 
 def make_demo_lists(*, today: date, seed: int, max_file_lists: int = MAX_FILE_LISTS,
@@ -440,12 +433,14 @@ class _Months:
     # -- handling and posting -------------------------------------------------------------------
 
     def _open_lines(self, list_ids: list[int]) -> list[DeductionLine]:
+        from blueprints.deviations.queries import line_options
+
         found = []
         for start in range(0, len(list_ids), 500):
             found += db.session.scalars(
                 sa.select(DeductionLine).where(DeductionLine.list_id.in_(list_ids[start:start + 500]),
                                                DeductionLine.status.in_(DEVIATIONS), DeductionLine.resolution.is_(None))
-                .order_by(DeductionLine.list_id, DeductionLine.id).options(*self.services.line_options())).all()
+                .order_by(DeductionLine.list_id, DeductionLine.id).options(*line_options())).all()
         return found
 
     def _actions(self, line: DeductionLine) -> list[tuple[str, dict]]:

@@ -86,7 +86,7 @@ class DemoPayments:
                 "unidentified": self.unidentified, "total_ore": self.total_ore,
                 "period": f"{self.period:%Y-%m}" if self.period else None, "states": dict(self.states),
                 "unpaid_queue": self.unpaid_queue, "run_id": self.run_id, "run_lists": self.run_lists,
-                "run_held": self.run_held, "run_paid_ore": self.run_paid_ore}
+                "run_held": self.run_held, "run_paid_ore": self.run_paid_ore, "seconds": self.seconds}
 
 
 def make_demo_payments(*, today: date, seed: int) -> DemoPayments:

@@ -4,6 +4,7 @@ of periods that posting made paid up (DOMAIN.md section 5)."""
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rules.kid import make_kid
@@ -178,10 +179,15 @@ class DeductionLine(db.Model):
     def deviation(self) -> bool:
         return self.status in DEVIATIONS
 
-    @property
+    @hybrid_property
     def open(self) -> bool:
         """A deviation nobody has handled yet: it stops the list from being posted."""
         return self.deviation and self.resolution is None
+
+    @open.inplace.expression
+    @classmethod
+    def _open_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.status.in_(DEVIATIONS), cls.resolution.is_(None))
 
     @property
     def status_name(self) -> str:

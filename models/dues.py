@@ -136,9 +136,10 @@ def member_fact_selects(day: date, *, membership_ids=None, on_day: bool = False,
 
 def load_member_facts(day: date, *, membership_ids=None, on_day: bool = False, where=None
                       ) -> Iterator[tuple[int, MemberFacts | None]]:
-    """(membership id, facts) for the active memberships (end_date NULL), or the given ones, as they
-    stood on the day: what member_facts() gives for each, or None where it raises DuesError because
-    the membership has no dues code on the day.
+    """(membership id, facts) for the memberships member_fact_selects() chooses (the active ones, those
+    active on the day with `on_day`, narrowed by `where`; or the given ones), as they stood on the day:
+    what member_facts() gives for each, or None where it raises DuesError because the membership has
+    no dues code on the day.
 
     The history tables are read first; the memberships are then read and their facts made one at a
     time as the caller goes through them, so half a million facts are never held at once."""

@@ -16,11 +16,12 @@ from rules.payment_state import OVERPAID, PAID, PAYMENT_STATES, payment_state
 
 from .base import db, sum_int, utcnow
 from .codes import N_
+from .deduction import EXPECTED, DeductionList
 
 MATCHED_BY_KID, MATCHED_BY_HAND = "kid", "hand"
 
-__all__ = ["MATCHED_BY_HAND", "MATCHED_BY_KID", "ListPayment", "Payment", "PaymentTransmission", "list_payment",
-           "list_payments", "paid_ore_for_list", "payment_state"]
+__all__ = ["MATCHED_BY_HAND", "MATCHED_BY_KID", "ListPayment", "Payment", "PaymentTransmission", "list_amount_sql",
+           "list_paid_sql", "list_payment", "list_payments", "paid_ore_for_list", "payment_state"]
 
 
 class PaymentTransmission(db.Model):
@@ -73,7 +74,7 @@ class Payment(db.Model):
     archive_reference: Mapped[str | None] = mapped_column(sa.String(9))
 
     transmission: Mapped[PaymentTransmission] = relationship(back_populates="payments")
-    deduction_list: Mapped["DeductionList | None"] = relationship()  # noqa: F821
+    deduction_list: Mapped[DeductionList | None] = relationship()
 
     @property
     def unidentified(self) -> bool:
@@ -81,7 +82,7 @@ class Payment(db.Model):
 
     @property
     def is_reversal(self) -> bool:
-        return self.amount_ore < 0 or self.transaction_type in (18, 20)
+        return self.amount_ore < 0 or self.transaction_type in (18, 20)  # rules.payment_file.REVERSAL_TYPES
 
 
 def paid_ore_for_list(list_id: int) -> int:
@@ -130,6 +131,21 @@ def list_amount_ore(deduction_list) -> int:
     """What a list asks the employer to pay: what was expected until it is received, then what the
     employer reported."""
     return deduction_list.reported_total_ore if deduction_list.received else deduction_list.expected_total_ore
+
+
+def list_amount_sql() -> sa.ColumnElement[int]:
+    """`list_amount_ore` in SQL, of the enclosing query's DeductionList."""
+    return sa.case(
+        (DeductionList.state == EXPECTED, DeductionList.expected_dues_ore + DeductionList.expected_insurance_ore),
+        else_=DeductionList.reported_dues_ore + DeductionList.reported_insurance_ore)
+
+
+def list_paid_sql() -> sa.ColumnElement[int]:
+    """`ListPayment.paid_ore` in SQL, of the enclosing query's DeductionList: its payments added,
+    reversals subtracted, 0 when none. With `list_amount_sql` it gives rules.payment_state's terms to
+    a filter or a sort."""
+    return sa.func.coalesce(
+        sa.select(sum_int(Payment.amount_ore)).where(Payment.list_id == DeductionList.id).scalar_subquery(), 0)
 
 
 def list_payments(lists: Iterable, amounts: dict[int, int] | None = None) -> dict[int, ListPayment]:

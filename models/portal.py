@@ -8,7 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
 from .codes import N_
-from .deduction import DeductionList
 
 # --- access ---------------------------------------------------------------------------------------
 INVITED, PENDING, APPROVED, REFUSED = "invited", "pending", "approved", "refused"
@@ -129,18 +128,27 @@ class ListThread(db.Model):
     employer_read_at: Mapped[datetime | None]
     union_read_at: Mapped[datetime | None]
 
-    deduction_list: Mapped[DeductionList] = relationship()
     messages: Mapped[list["ListMessage"]] = relationship(order_by="ListMessage.id", back_populates="thread")
 
     @property
     def state_name(self) -> str:
         return THREAD_STATES[self.state]
 
+    def read_at(self, side: str) -> datetime | None:
+        """When this side last read the thread (None: never)."""
+        return self.employer_read_at if side == EMPLOYER_SIDE else self.union_read_at
+
+    def mark_read(self, side: str, at: datetime) -> None:
+        if side == EMPLOYER_SIDE:
+            self.employer_read_at = at
+        else:
+            self.union_read_at = at
+
     def unread_for(self, side: str) -> bool:
         """A message from the other side came after this side last read the thread."""
         if self.last_message_at is None or self.last_message_side == side:
             return False
-        read = self.employer_read_at if side == EMPLOYER_SIDE else self.union_read_at
+        read = self.read_at(side)
         return read is None or read < self.last_message_at
 
 

@@ -78,7 +78,7 @@ _NORWEGIAN_PERIOD = re.compile(r"(\d{1,2})\.(\d{4})", re.ASCII)
 
 
 def parse_period(text: str) -> Period:
-    """`YYYY-MM` or `MM.YYYY` as (year, month)."""
+    """`YYYY-MM` or `MM.YYYY` as (year, month), the year from 1900."""
     text = text.strip()
     if match := _ISO_PERIOD.fullmatch(text):
         year, month = match.groups()
@@ -88,7 +88,15 @@ def parse_period(text: str) -> Period:
         raise ParseError(f"«{text}» er ikke en periode (skriv ÅÅÅÅ-MM eller MM.ÅÅÅÅ).")
     if not 1 <= int(month) <= 12:
         raise ParseError(f"«{text}» er ikke en gyldig periode (måneden må være 1–12).")
+    if int(year) < 1900:
+        raise ParseError(f"«{text}» er ikke et gyldig år.")
     return int(year), int(month)
+
+
+def parse_month(text: str) -> date:
+    """`YYYY-MM` or `MM.YYYY` as the month's first day (a month is stored so)."""
+    year, month = parse_period(text)
+    return date(year, month, 1)
 
 
 def _amount(text: str) -> int:

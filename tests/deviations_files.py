@@ -1,7 +1,8 @@
 """Employers' deduction list files (FORMATS.md section 1) for the deduction list tests.
 
 A plain module (not a test file), for every test that needs a file: `csv_bytes` writes rows of
-dicts as the payroll systems do, `xlsx_bytes` the same as a sheet, and `employer_rows` /
+dicts as the payroll systems do, `xlsx_bytes` the same as a sheet, `people_rows` the rows of some
+people (`reported` members, or strangers), and `employer_rows` /
 `employer_file` give the file an employer would send for a formed list (every expected member
 deducted exactly what the register expects), with the changes a test asks for.
 """
@@ -65,6 +66,21 @@ def row(deduction_list, *, national_id: str, last_name: str = "Nordmann", first_
         "stillingsprosent": percent(position_bp), "trekkgrunnlag": kroner(pay_basis_ore),
         "kontingent": kroner(dues_ore), "forsikring": kroner(insurance_ore),
     }
+
+
+def reported(member, dues: str = "749,00", insurance: str = "125,00") -> tuple:
+    """A member as a file lists them: (national id, member number, last name, first name, dues, insurance)."""
+    return (member.person.national_id, member.member_number, member.person.last_name, member.person.first_name,
+            dues, insurance)
+
+
+def people_rows(period, employer, branch, people) -> list[dict]:
+    """The rows of the list of `period`, `employer` and `branch` for `people`, tuples as `reported` gives
+    them (the amounts as the file writes them)."""
+    return [{"periode": f"{period:%Y-%m}", "orgnr": employer.orgnr, "avdeling": branch.number,
+             "fodselsnummer": nid, "medlemsnummer": number, "etternavn": last, "fornavn": first,
+             "kontingent": dues, "forsikring": insurance}
+            for nid, number, last, first, dues, insurance in people]
 
 
 def list_row(deduction_list, line) -> dict:

@@ -41,28 +41,32 @@ class World:
     employer_contact: object
 
 
-def _members(factory, branch, workplace, names, pay_ore):
+def add_members(factory, branch, workplace, names, pay_ore):
+    """Members "<name> Hansen" of the branch, each employed full time at the workplace, paid by deduction."""
     for first in names:
         member = factory.member(branch, first_name=first, last_name="Hansen")
         factory._add(Employment(membership_id=member.id, workplace_id=workplace.id, from_date=date(2015, 1, 1),
                                 position_bp=10_000, payment_method="deduction", monthly_pay_ore=pay_ore))
 
 
+def post_list(central, employer, branch, period: date) -> DeductionList:
+    """Form the employer's list of the branch for `period`, have the employer report it exactly as
+    expected, and post it (as `central`)."""
+    lists.form_lists(period, only=(employer.id, branch.id))
+    db.session.flush()
+    deduction_list = db.session.scalar(sa.select(DeductionList).where(
+        DeductionList.employer_id == employer.id, DeductionList.branch_id == branch.id,
+        DeductionList.period == period))
+    outcome = lists.import_file(central, employer_file(deduction_list))
+    assert outcome.ok, outcome.errors
+    lists.post(central, deduction_list)
+    db.session.flush()
+    return deduction_list
+
+
 def form_and_post(world: World, period: date) -> tuple[DeductionList, DeductionList]:
     """Form, receive as expected and post both lists of `period`; returns (north, south)."""
-    found = []
-    for branch in (world.north, world.south):
-        lists.form_lists(period, only=(world.employer.id, branch.id))
-        db.session.flush()
-        deduction_list = db.session.scalar(sa.select(DeductionList).where(
-            DeductionList.employer_id == world.employer.id, DeductionList.branch_id == branch.id,
-            DeductionList.period == period))
-        outcome = lists.import_file(world.central, employer_file(deduction_list))
-        assert outcome.ok, outcome.errors
-        lists.post(world.central, deduction_list)
-        found.append(deduction_list)
-    db.session.flush()
-    return found[0], found[1]
+    return tuple(post_list(world.central, world.employer, branch, period) for branch in (world.north, world.south))
 
 
 def build_world(factory) -> World:
@@ -72,8 +76,8 @@ def build_world(factory) -> World:
     north.account, south.account = "15032080127", "15032080135"
     factory.session.flush()
     employer = factory.employer(name="Sykehuset AS")
-    _members(factory, north, factory.workplace(employer, north), ("Anne", "Bjørn", "Cecilie"), 3_000_000)
-    _members(factory, south, factory.workplace(employer, south, name="Avdeling Sør"), ("Dag", "Eva"), 4_500_000)
+    add_members(factory, north, factory.workplace(employer, north), ("Anne", "Bjørn", "Cecilie"), 3_000_000)
+    add_members(factory, south, factory.workplace(employer, south, name="Avdeling Sør"), ("Dag", "Eva"), 4_500_000)
     world = World(county, north, south, employer, None, None,
                   central=factory.user("central", username="sentral"),
                   north_officer=factory.user("branch", branches=[north], username="nord"),

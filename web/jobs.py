@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from models import Job, db, utcnow
-from models.job import DONE, FAILED, RUNNING
+from models.job import DONE, FAILED, QUEUED, RUNNING
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -89,7 +89,7 @@ def wait(job_id: int, timeout: float | None = None) -> bool:
 
 def running(kind: str) -> Job | None:
     """The newest job of this kind not yet finished and not stale (see the module docstring), if any."""
-    return db.session.scalar(sa.select(Job).where(Job.kind == kind, Job.state.in_(("queued", RUNNING)),
+    return db.session.scalar(sa.select(Job).where(Job.kind == kind, Job.state.in_((QUEUED, RUNNING)),
                                                   Job.created_at > utcnow() - STALE_AFTER)
                              .order_by(Job.id.desc()).limit(1))
 

@@ -9,7 +9,7 @@ import click
 
 from models import db
 from rules.csvfile import ParseError
-from rules.deduction_file import parse_period
+from rules.deduction_file import parse_month
 from rules.idnumbers import parse_orgnr
 from web.commands import SYSTEM, finish_import
 
@@ -18,10 +18,9 @@ from . import bp, queries, services
 
 def _period(text: str) -> date:
     try:
-        year, month = parse_period(text)
+        return parse_month(text)
     except ParseError as error:
         raise click.BadParameter(str(error), param_hint="--period") from error
-    return date(year, month, 1)
 
 
 @bp.cli.command("form")
@@ -72,7 +71,7 @@ def show_command(period: str, orgnr: str, branch_number: int, as_json: bool):
     if as_json:
         click.echo(json.dumps(services.list_as_dict(found, lines), ensure_ascii=False))
         return
-    click.echo(f"{found.employer.name} / {found.branch.name}, {found.period:%m.%Y}: {found.state_name}, KID {found.kid}")
+    click.echo(f"{found.employer.name} / {found.branch.name}, {services.period_text(found.period)}: {found.state_name}, KID {found.kid}")
     for line in lines:
         click.echo(f"  {line.national_id}  {line.name:<40}  {line.status_name or 'ikke sammenlignet'}"
                    f"{'  ' + line.resolution_name if line.resolution else ''}")

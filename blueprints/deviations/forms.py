@@ -3,7 +3,7 @@
 The form only reads what was typed; what an action needs and allows is checked by services.resolve,
 whose refusals the view puts next to the field they name."""
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -14,7 +14,7 @@ from wtforms.validators import Length
 from models.deduction import AMOUNT, MISSING, RESOLUTIONS, UNEXPECTED
 from models.portal import SUGGESTED_ACTIONS
 from web.fields import DateField, KronerField, PercentField
-from web.formatting import percent
+from web.formatting import norwegian_date, percent
 
 strip = [lambda v: v.strip() if v else v]
 
@@ -35,13 +35,6 @@ ACTION_FIELDS = {
     "not_member": (),
     "new_member": (),
     "carried": (),
-}
-DATE_LABELS = {
-    "employment_ended": _l("Siste dag i arbeidsforholdet"),
-    "moved": _l("Ansatt hos den nye arbeidsgiveren fra"),
-    "dues_code": _l("Ny kode gjelder fra"),
-    "leave": _l("Permisjonen begynte"),
-    "position": _l("Ny stillingsprosent gjelder fra"),
 }
 # The services' refusals name these fields; they belong to the form's date field.
 DATE_FIELD_ALIASES = {"from_date": "date", "end_date": "date"}
@@ -116,19 +109,16 @@ def suggestion(line, deduction_list) -> Suggestion | None:
     first = deduction_list.period
     if action == "employment_ended":
         last = first - timedelta(days=1)
-        return Suggestion(action, {"date": last}, gettext("siste dag %(date)s", date=_day(last)))
+        return Suggestion(action, {"date": last}, gettext("siste dag %(date)s", date=norwegian_date(last)))
     if action == "leave":
-        return Suggestion(action, {"date": first}, gettext("kode O fra %(date)s", date=_day(first)))
+        return Suggestion(action, {"date": first}, gettext("kode O fra %(date)s", date=norwegian_date(first)))
     if action == "position":
         if line.reported_position_bp is None:
             return None
         return Suggestion(action, {"date": first, "position_bp": line.reported_position_bp},
                           gettext("%(percent)s fra %(date)s", percent=percent(line.reported_position_bp),
-                                  date=_day(first)))
+                                  date=norwegian_date(first)))
     if action == "carried":
         return Suggestion(action, {"note": CARRIED_NOTE}, gettext("til neste måneds liste"))
     return None
 
-
-def _day(day: date) -> str:
-    return day.strftime("%d.%m.%Y")

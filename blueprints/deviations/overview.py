@@ -10,10 +10,10 @@ from web.export import table_response
 from web.pages import render_page
 
 from . import bp, overview_queries, queries, services
+from .jobs import KIND as FORM_JOB
 from .overview_forms import FilterForm, FormMonthForm, UploadForm
 
 EXPORT_FORMATS = ("csv", "xlsx")
-FORM_JOB = "lists.form"
 
 
 # --- the overview ---------------------------------------------------------------------------------
@@ -48,7 +48,7 @@ def overview():
     if result.newest is not None:
         earlier = overview_queries.earlier_open(current_user, filters, result.newest, date.today())
     return render_page("deviations/overview.html", "deviations/_overview.html", form=form, result=result,
-                       earlier=earlier, statuses=overview_queries.STATUSES)
+                       earlier=earlier)
 
 
 # --- uploading an employer's file -----------------------------------------------------------------

@@ -10,7 +10,7 @@ from wtforms.validators import ValidationError
 
 from models.deduction import LIST_STATES
 from rules.csvfile import ParseError
-from rules.deduction_file import parse_period
+from rules.deduction_file import parse_month
 from rules.payment_state import PAYMENT_STATES
 
 strip = [lambda v: v.strip() if v else v]
@@ -19,12 +19,9 @@ strip = [lambda v: v.strip() if v else v]
 def period_of(text: str) -> date:
     """`YYYY-MM` or `MM.YYYY` as the month's first day; ValidationError with the Norwegian reason."""
     try:
-        year, month = parse_period(text)
+        return parse_month(text)
     except ParseError as error:
         raise ValidationError(str(error)) from error
-    if not 1900 <= year <= 9999:
-        raise ValidationError(_l("«%(text)s» er ikke et gyldig år.", text=text))
-    return date(year, month, 1)
 
 
 class FilterForm(FlaskForm):

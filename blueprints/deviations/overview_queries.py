@@ -7,17 +7,17 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import contains_eager
 
-from models import Branch, DeductionLine, DeductionList, Employer, Job, Payment, db
-from models.deduction import DEVIATIONS, EXPECTED, LINE_STATUSES, month_start, months_between
-from models.payment import ListPayment, list_payments
+from models import Branch, DeductionLine, DeductionList, Employer, Job, db
+from models.deduction import DEVIATIONS, LINE_STATUSES, month_start, months_between
+from models.payment import ListPayment, list_amount_sql, list_paid_sql, list_payments
 from rules.names import name_key, prefix_upper_bound
 from rules.payment_state import OVERPAID, PAID, PARTLY_PAID, UNPAID
-from rules.reconcile import AMOUNT, MATCHED, MISSING, UNEXPECTED
 from web.export import money_cell
 
-from .queries import Counts, line_counts, list_scope
+from .jobs import KIND as FORM_JOB
+from .queries import Counts, line_counts, list_lines, list_scope
 
-STATUSES = (MATCHED, MISSING, UNEXPECTED, AMOUNT)
+STATUSES = tuple(LINE_STATUSES)  # matched, missing, unexpected, amount
 EARLIER_LIMIT = 50  # open deviations of earlier months shown on the overview
 
 
@@ -47,10 +47,6 @@ class OverviewPage:
     newest: date | None  # the newest period among all the lists the filters give
 
 
-def _open_line() -> sa.ColumnElement[bool]:
-    return sa.and_(DeductionLine.status.in_(DEVIATIONS), DeductionLine.resolution.is_(None))
-
-
 def _employer_condition(text: str) -> sa.ColumnElement[bool]:
     digits = text.replace(" ", "")
     if digits.isascii() and digits.isdigit():
@@ -70,20 +66,16 @@ def _conditions(user, filters: Filters, *, with_period: bool = True) -> list[sa.
     if filters.branch_number is not None:
         conditions.append(Branch.number == filters.branch_number)
     if with_period and filters.open_only:
-        conditions.append(sa.exists().where(DeductionLine.list_id == DeductionList.id, _open_line()))
+        conditions.append(sa.exists().where(DeductionLine.list_id == DeductionList.id, DeductionLine.open))
     if with_period and filters.payment:
         conditions.append(_payment_condition(filters.payment))
     return conditions
 
 
 def _payment_condition(state: str) -> sa.ColumnElement[bool]:
-    """The lists in a payment state, in SQL for the filter: what models.payment.list_amount_ore and
-    rules.payment_state.payment_state say of each list, from the sum of its payments."""
-    paid = sa.func.coalesce(
-        sa.select(sa.func.sum(Payment.amount_ore)).where(Payment.list_id == DeductionList.id).scalar_subquery(), 0)
-    amount = sa.case(
-        (DeductionList.state == EXPECTED, DeductionList.expected_dues_ore + DeductionList.expected_insurance_ore),
-        else_=DeductionList.reported_dues_ore + DeductionList.reported_insurance_ore)
+    """The lists in a payment state, in SQL for the filter: what rules.payment_state.payment_state says
+    of each list's amount and payments (models.payment)."""
+    paid, amount = list_paid_sql(), list_amount_sql()
     return {
         PAID: paid == amount,
         OVERPAID: paid > amount,
@@ -147,7 +139,7 @@ class Earlier:
 def earlier_open(user, filters: Filters, before: date, today: date, limit: int = EARLIER_LIMIT) -> Earlier:
     """Open deviations in the user's scope on lists of months before `before`, the oldest first
     (by the month each was first found). The employer and branch filters apply; the others do not."""
-    conditions = [*_conditions(user, filters, with_period=False), DeductionList.period < before, _open_line()]
+    conditions = [*_conditions(user, filters, with_period=False), DeductionList.period < before, DeductionLine.open]
     origin = sa.func.coalesce(DeductionLine.origin_period, DeductionList.period)
 
     def lines(*columns) -> sa.Select:
@@ -172,10 +164,7 @@ def earlier_open(user, filters: Filters, before: date, today: date, limit: int =
 def report_lines(deduction_list: DeductionList) -> list[DeductionLine]:
     """The list's deviation lines (handled or not, carried in from earlier months too): the expected
     first, then by name."""
-    return db.session.scalars(
-        sa.select(DeductionLine)
-        .where(DeductionLine.list_id == deduction_list.id, DeductionLine.status.in_(DEVIATIONS))
-        .order_by(DeductionLine.expected.desc(), DeductionLine.name, DeductionLine.id)).all()
+    return list_lines(deduction_list, DEVIATIONS)
 
 
 REPORT_HEADER = ["Navn", "Fødselsnummer", "Medlemsnr.", "Avvik", "Åpent siden", "Alder (måneder)",
@@ -196,12 +185,9 @@ def report_rows(deduction_list: DeductionList, lines: list[DeductionLine], fmt: 
 
 # --- jobs -----------------------------------------------------------------------------------------
 
-JOB_KINDS = ("lists.form",)
-
-
 def get_job(job_id: int) -> Job:
     """A job of the deduction lists (only the central registry reaches the page); else 404."""
     found = db.session.get(Job, job_id)
-    if found is None or found.kind not in JOB_KINDS:
+    if found is None or found.kind != FORM_JOB:
         abort(404)
     return found

@@ -6,12 +6,10 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import selectinload
 
-from models import Branch, DeductionLine, DeductionList, Employer, Payment, User, db
+from models import Branch, DeductionLine, DeductionList, Employer, Employment, Membership, Payment, User, Workplace, db
 from models.deduction import DEVIATIONS
-from models.payment import MATCHED_BY_HAND, ListPayment, list_payment
+from models.payment import MATCHED_BY_HAND, ListPayment, list_amount_ore
 from models.scope import deduction_list_scope
-
-from .services import line_options
 
 
 def list_scope(user) -> sa.ColumnElement[bool]:
@@ -26,6 +24,15 @@ def get_list(user, list_id: int) -> DeductionList:
         sa.select(DeductionList).where(DeductionList.id == list_id, list_scope(user))
         .options(selectinload(DeductionList.employer), selectinload(DeductionList.branch)))
     return found or abort(404)
+
+
+def line_options():
+    """Eager loads for handling a line: its list with employer and branch, its membership's history."""
+    return (selectinload(DeductionLine.deduction_list).selectinload(DeductionList.employer),
+            selectinload(DeductionLine.deduction_list).selectinload(DeductionList.branch),
+            selectinload(DeductionLine.membership).selectinload(Membership.employments)
+            .selectinload(Employment.workplace).selectinload(Workplace.employer),
+            selectinload(DeductionLine.membership).selectinload(Membership.dues_codes))
 
 
 def get_line(user, list_id: int, line_id: int) -> DeductionLine:
@@ -46,11 +53,13 @@ def find_list(user, period: date, orgnr: str, branch_number: int) -> DeductionLi
         .options(selectinload(DeductionList.employer), selectinload(DeductionList.branch)))
 
 
-def list_lines(deduction_list: DeductionList) -> list[DeductionLine]:
-    """The list's lines: the expected in their order, then the others (unexpected, carried in)."""
-    return db.session.scalars(
-        sa.select(DeductionLine).where(DeductionLine.list_id == deduction_list.id)
-        .order_by(DeductionLine.expected.desc(), DeductionLine.name, DeductionLine.id)).all()
+def list_lines(deduction_list: DeductionList, statuses=None) -> list[DeductionLine]:
+    """The list's lines (only those of `statuses` when given): the expected first, then the others
+    (unexpected, carried in), each by name."""
+    stmt = sa.select(DeductionLine).where(DeductionLine.list_id == deduction_list.id)
+    if statuses is not None:
+        stmt = stmt.where(DeductionLine.status.in_(statuses))
+    return db.session.scalars(stmt.order_by(DeductionLine.expected.desc(), DeductionLine.name, DeductionLine.id)).all()
 
 
 @dataclass
@@ -119,4 +128,5 @@ def payment_details(deduction_list: DeductionList) -> PaymentDetails:
         .order_by(Payment.settlement_date, Payment.id)).all()
     received = [ReceivedPayment(payment, (full_name or username) if payment.matched_by == MATCHED_BY_HAND else None)
                 for payment, full_name, username in rows]
-    return PaymentDetails(list_payment(deduction_list), received)
+    state = ListPayment(list_amount_ore(deduction_list), [(p.settlement_date, p.amount_ore) for p, _, _ in rows])
+    return PaymentDetails(state, received)

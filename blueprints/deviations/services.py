@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from models import (
     Branch,
@@ -28,7 +27,6 @@ from models import (
 )
 from models.base import insert_many
 from models.deduction import (
-    DEVIATIONS,
     EXPECTED,
     IN_PROGRESS,
     NOT_PAID_RESOLUTIONS,
@@ -311,7 +309,7 @@ def import_file(user, data: bytes) -> FileImport:
         if existing is not None and existing.received and existing.file_digest != digest:
             when = "framført" if existing.posted else f"mottatt {existing.received_at:%d.%m.%Y}"
             outcome.errors.append(RowError(row, "periode", (
-                f"Listen for {employer.name} / {branch.name} for {month:02d}.{year} er allerede {when} med "
+                f"Listen for {employer.name} / {branch.name} for {period_text(period)} er allerede {when} med "
                 "andre linjer. Avvik rettes på listen i registeret, ikke med en ny fil.")))
             continue
         plan.append((key, period, employer, branch, existing, digest))
@@ -582,8 +580,7 @@ def set_note(user, line: DeductionLine, note: str) -> None:
 def open_deviations(deduction_list: DeductionList) -> int:
     """How many of the list's deviations nobody has handled yet."""
     return db.session.scalar(sa.select(sa.func.count()).where(
-        DeductionLine.list_id == deduction_list.id, DeductionLine.status.in_(DEVIATIONS),
-        DeductionLine.resolution.is_(None))) or 0
+        DeductionLine.list_id == deduction_list.id, DeductionLine.open)) or 0
 
 
 def _payments(deduction_list: DeductionList) -> sa.Select:
@@ -640,15 +637,6 @@ def post(user, deduction_list: DeductionList) -> int:
     return len(rows)
 
 
-def line_options():
-    """Eager loads for handling a line: its list with employer and branch, its membership's history."""
-    return (selectinload(DeductionLine.deduction_list).selectinload(DeductionList.employer),
-            selectinload(DeductionLine.deduction_list).selectinload(DeductionList.branch),
-            selectinload(DeductionLine.membership).selectinload(Membership.employments)
-            .selectinload(Employment.workplace).selectinload(Workplace.employer),
-            selectinload(DeductionLine.membership).selectinload(Membership.dues_codes))
-
-
 STATUS_WORDS = {"matched": "i orden", "missing": "mangler", "unexpected": "ikke forventet", "amount": "beløpsavvik"}
 
 
@@ -658,8 +646,10 @@ def counts_text(counts: dict[str, int]) -> str:
 
 
 def _kroner_text(ore: int | None) -> str | None:
-    """`"633.00"`: the amount as the commands' JSON gives it (exact, a point as decimal mark)."""
-    return None if ore is None else f"{ore // 100}.{ore % 100:02d}"
+    """`"633.00"`, `"-0.05"`: the amount as the commands' JSON gives it (exact, a point as decimal mark)."""
+    if ore is None:
+        return None
+    return f"{'-' if ore < 0 else ''}{abs(ore) // 100}.{abs(ore) % 100:02d}"
 
 
 def list_as_dict(deduction_list: DeductionList, lines: list[DeductionLine]) -> dict:

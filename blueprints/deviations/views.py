@@ -22,7 +22,7 @@ from web.access import REGISTER_ROLES, allow
 from web.pages import is_htmx, render_page
 
 from . import bp, queries, services
-from .forms import ACTION_FIELDS, LineForm, actions_for, actions_showing, suggestion
+from .forms import LineForm, actions_for, actions_showing, suggestion
 
 ALL, DEVIATION_VIEW = "alle", "avvik"
 VIEWS = {  # ?vis=... → the statuses shown (None: every line)
@@ -187,9 +187,9 @@ def resolve_line(list_id: int, line_id: int):
         workplace = _workplace(form) if action == "moved" else None
         if form.errors_for(action):
             return _form_answer(line, form, status=422)
+    # each action reads only its own values (and the note)
     data = {"date": form.date.data, "code": form.code.data or None, "workplace": workplace,
             "position_bp": form.position.data, "monthly_pay_ore": form.monthly_pay.data, "note": form.note.data}
-    data = {key: value for key, value in data.items() if key in ("note", *_service_keys(action))}
     try:
         services.resolve(current_user, line, action, data)
     except services.Refused as refused:
@@ -197,13 +197,6 @@ def resolve_line(list_id: int, line_id: int):
     except StaleDataError:
         return _form_answer(line, form, message=CONFLICT, status=409)
     return _row_answer(line, resolved=True, flash_text=f"{line.name}: {line.resolution_text}.")
-
-
-def _service_keys(action: str) -> tuple[str, ...]:
-    """The service's names of the values an action reads."""
-    names = {"date": "date", "code": "code", "orgnr": "workplace", "position": "position_bp",
-             "monthly_pay": "monthly_pay_ore"}
-    return tuple(names[field] for field in ACTION_FIELDS.get(action, ()))
 
 
 @bp.route("/<int:list_id>/linjer/<int:line_id>/forslag", methods=["POST"])

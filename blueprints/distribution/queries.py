@@ -18,7 +18,6 @@ from sqlalchemy.orm import contains_eager
 from models import (
     Branch,
     DeductionLine,
-    DeductionList,
     DistributionBranch,
     DistributionLine,
     DistributionRun,
@@ -27,22 +26,17 @@ from models import (
     ListPayment,
     User,
     db,
-    list_payments,
 )
 from models.base import sum_int
 from models.distribution import HELD
+from models.receiving import period_text
 from models.scope import branch_scope
-from rules.distribution import PART_NAMES, Split
+from rules.distribution import PART_NAMES, PARTS, Split
 from rules.idnumbers import format_account
 from web.export import money_cell
 
 from .jobs import KIND as JOB_KIND
-
-FUNDS = ("home_ore", "benefit_fund_ore", "education_fund_ore")
-
-
-def period_text(period: date) -> str:
-    return f"{period:%m.%Y}"
+from .services import BranchPlan, Plan
 
 
 def account_text(account: str | None) -> str | None:
@@ -150,14 +144,26 @@ def branch_lines(run: DistributionRun, branch_id: int) -> tuple[list[Distributio
     return [line for line in lines if line.kind != HELD], [line for line in lines if line.kind == HELD]
 
 
-def held_lines(user, run: DistributionRun) -> list[DistributionLine]:
-    """The run's lists held back, in the user's branches."""
-    return _lines(run.id, DistributionLine.kind == HELD, branch_scope(user))
-
-
 def held_payment(line: DistributionLine) -> ListPayment:
     """A held-back line's payment state as it was at the run: its amount and what was paid by then."""
     return ListPayment(line.due_ore, [(line.run.created_at.date(), line.paid_ore)])
+
+
+@dataclass
+class HeldRow:
+    """A list held back, as the run and the preview show it (templates/distribution/_held.html)."""
+
+    list_id: int
+    employer: Employer
+    branch: Branch
+    period: date
+    payment: ListPayment
+
+
+def held_rows(user, run: DistributionRun) -> list[HeldRow]:
+    """The run's lists held back, in the user's branches, with their payment state at the run."""
+    return [HeldRow(line.list_id, line.employer, line.branch, line.period, held_payment(line))
+            for line in _lines(run.id, DistributionLine.kind == HELD, branch_scope(user))]
 
 
 def get_line(user, run_id: int, line_id: int) -> DistributionLine:
@@ -179,17 +185,14 @@ def line_members(line: DistributionLine) -> list[DeductionLine]:
 
 
 REPORT_HEADER = ["Arbeidsgiver", "Org.nr.", "Måned", "Art", "Medlemmer", "Å betale (kr)", "Betalt (kr)",
-                 *(f"{PART_NAMES[name]} (kr)" for name in
-                   ("central_ore", "local_ore", *FUNDS, "excess_ore"))]
+                 *(f"{PART_NAMES[name]} (kr)" for name in PARTS)]
 
 
 def report_rows(lines: Iterable[DistributionLine], fmt: str):
     money = money_cell(fmt)
     for line in lines:
         yield [line.employer.name, line.employer.orgnr, period_text(line.period), line.kind_name, line.member_count,
-               money(line.due_ore), money(line.paid_ore), money(line.central_ore), money(line.local_ore),
-               money(line.home_ore), money(line.benefit_fund_ore), money(line.education_fund_ore),
-               money(line.excess_ore)]
+               money(line.due_ore), money(line.paid_ore), *(money(getattr(line, name)) for name in PARTS)]
 
 
 # --- the transfer list --------------------------------------------------------------------------------
@@ -227,27 +230,26 @@ def transfer_rows(rows: Iterable[Transfer], fmt: str):
 # --- the preview --------------------------------------------------------------------------------------
 
 @dataclass
-class Names:
-    branches: dict[int, Branch]
-    employers: dict[int, Employer]
+class PreviewRows:
+    branches: list[tuple[Branch, str | None, BranchPlan]]  # (branch, its account now, its share), by number
+    held: list[HeldRow]
 
 
-def names(branch_ids: Iterable[int], employer_ids: Iterable[int]) -> Names:
-    """The branches and employers a preview names, by id (two queries)."""
-    branch_ids, employer_ids = set(branch_ids), set(employer_ids)
-    branches = {b.id: b for b in db.session.scalars(sa.select(Branch).where(Branch.id.in_(branch_ids)))} \
-        if branch_ids else {}
-    employers = {e.id: e for e in db.session.scalars(sa.select(Employer).where(Employer.id.in_(employer_ids)))} \
-        if employer_ids else {}
-    return Names(branches, employers)
+def _by_id(model, ids: set[int]) -> dict:
+    return {found.id: found for found in db.session.scalars(sa.select(model).where(model.id.in_(ids)))} if ids else {}
 
 
-def held_states(list_ids: Iterable[int]) -> dict[int, ListPayment]:
-    """The payment state of the lists a preview holds back, by list id."""
-    ids = list(list_ids)
-    if not ids:
-        return {}
-    return list_payments(db.session.scalars(sa.select(DeductionList).where(DeductionList.id.in_(ids))).all())
+def preview_rows(plan: Plan) -> PreviewRows:
+    """The preview's branches and the lists it holds back (what was paid so far, from the plan), their
+    branches and employers read in two queries."""
+    branches = _by_id(Branch, {line.branch_id for line in plan.lines + plan.held})
+    employers = _by_id(Employer, {line.employer_id for line in plan.held})
+    today = date.today()
+    return PreviewRows(
+        sorted(((branches[branch_id], branches[branch_id].account, share)
+                for branch_id, share in plan.by_branch().items()), key=lambda row: row[0].number),
+        [HeldRow(line.list_id, employers[line.employer_id], branches[line.branch_id], line.period,
+                 ListPayment(line.due_ore, [(today, line.paid_ore)])) for line in plan.held])
 
 
 # --- jobs ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from flask import make_response, redirect, request, url_for
 from flask_login import current_user
 
+from models.receiving import period_text
 from rules.distribution import PART_NAMES
 from web import jobs
 from web.access import REGISTER_ROLES, allow
@@ -48,22 +49,17 @@ def index():
 
 def _preview(form: PeriodForm, run_form: RunForm | None = None, *, message: str | None = None,
              status: int = 200, fragment: str | None = None):
-    """The preview page: the month's form, and when the month is valid what a run would distribute."""
-    plan = names = held = None
-    branch_rows = []
-    if form.period is not None:
+    """The preview page: the month's form, and when the month is valid what a run would distribute
+    (not planned when htmx gets the `fragment`, the run form, alone)."""
+    plan = rows = None
+    if form.period is not None and not (fragment and is_htmx()):
         plan = plan_distribution(form.period)
-        names = queries.names([line.branch_id for line in plan.lines + plan.held],
-                              [line.employer_id for line in plan.held])
-        held = queries.held_states(line.list_id for line in plan.held)
-        branch_rows = sorted(((names.branches[branch_id], share) for branch_id, share in plan.by_branch().items()),
-                             key=lambda row: row[0].number)
+        rows = queries.preview_rows(plan)
         if run_form is None:
             run_form = RunForm(formdata=None, periode=f"{form.period:%Y-%m}")
-    return render_page("distribution/preview.html", fragment, status=status, form=form, plan=plan, names=names,
-                       held=held, branch_rows=branch_rows, run_form=run_form, message=message, busy=jobs.running(JOB_KIND),
-                       part_names=PART_NAMES, funds=queries.FUNDS,
-                       period_text=queries.period_text, account_text=queries.account_text)
+    return render_page("distribution/preview.html", fragment, status=status, form=form, plan=plan, rows=rows,
+                       run_form=run_form, message=message, busy=jobs.running(JOB_KIND), part_names=PART_NAMES,
+                       period_text=period_text, account_text=queries.account_text)
 
 
 @bp.route("/forhandsvisning")
@@ -117,10 +113,10 @@ def run_page(run_id: int):
     run = queries.get_run(current_user, run_id)
     shares = queries.run_shares(current_user, run)
     totals, paid = queries.shares_total(current_user, run, shares)
-    held = queries.held_lines(current_user, run)
-    return render_page("distribution/run.html", run=run, shares=shares, totals=totals, paid=paid, held=held,
-                       held_payment=queries.held_payment, author=queries.run_author(run), part_names=PART_NAMES,
-                       funds=queries.FUNDS, account_text=queries.account_text)
+    return render_page("distribution/run.html", run=run, shares=shares, totals=totals, paid=paid,
+                       branch_rows=[(share.branch, share.account, share) for share in shares],
+                       held_rows=queries.held_rows(current_user, run), author=queries.run_author(run),
+                       part_names=PART_NAMES, account_text=queries.account_text)
 
 
 @bp.route("/<int:run_id>/avdeling/<int:branch_id>")
@@ -133,8 +129,8 @@ def branch_report(run_id: int, branch_id: int):
         name = f"fordeling-{run.id}-{run.period:%Y-%m}-avd-{share.branch.number}"
         return table_response(fmt, name, queries.REPORT_HEADER, queries.report_rows(lines + held, fmt))
     return render_page("distribution/branch_report.html", run=run, share=share, lines=lines, held=held,
-                       held_payment=queries.held_payment, part_names=PART_NAMES, funds=queries.FUNDS,
-                       account_text=queries.account_text, today=date.today())
+                       held_payment=queries.held_payment, part_names=PART_NAMES, account_text=queries.account_text,
+                       today=date.today())
 
 
 @bp.route("/<int:run_id>/linje/<int:line_id>/medlemmer")

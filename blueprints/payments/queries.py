@@ -10,7 +10,8 @@ from flask import abort
 from sqlalchemy.orm import contains_eager, selectinload
 
 from models import Branch, DeductionList, Employer, ListPayment, Payment, PaymentTransmission, db, list_payments
-from models.deduction import EXPECTED, POSTED
+from models.deduction import POSTED
+from models.payment import list_amount_sql, list_paid_sql
 from models.scope import deduction_list_scope
 
 SUGGESTION_LIMIT = 25  # lists suggested by amount (a KID typo is always shown)
@@ -110,18 +111,6 @@ def _lists(user) -> sa.Select:
     return _joined().where(deduction_list_scope(user))
 
 
-def _paid_ore() -> sa.ScalarSelect:
-    return (sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_ore), 0))
-            .where(Payment.list_id == DeductionList.id).scalar_subquery())
-
-
-def _amount_ore() -> sa.ColumnElement[int]:
-    """models.payment.list_amount_ore in SQL: reported once received, else expected."""
-    return sa.case(
-        (DeductionList.state == EXPECTED, DeductionList.expected_dues_ore + DeductionList.expected_insurance_ore),
-        else_=DeductionList.reported_dues_ore + DeductionList.reported_insurance_ore)
-
-
 @dataclass
 class Suggestion:
     deduction_list: DeductionList
@@ -142,7 +131,7 @@ def suggestions(user, payment: Payment) -> list[Suggestion]:
     by_amount: list[DeductionList] = []
     if payment.amount_ore > 0:  # then owing exactly the amount means not paid in full
         by_amount = db.session.scalars(
-            _lists(user).where(_amount_ore() - _paid_ore() == payment.amount_ore,
+            _lists(user).where(list_amount_sql() - list_paid_sql() == payment.amount_ore,
                                DeductionList.id.not_in([dl.id for dl in by_kid]))
             .order_by(DeductionList.period, Employer.name_key, Branch.number, DeductionList.id)
             .limit(SUGGESTION_LIMIT)).all()
@@ -169,9 +158,9 @@ class UnpaidRow:
 
 
 def _unpaid_conditions(user, days: int, now: datetime) -> list[sa.ColumnElement[bool]]:
-    amount = DeductionList.reported_dues_ore + DeductionList.reported_insurance_ore  # posted: received
+    amount = list_amount_sql()
     return [deduction_list_scope(user), DeductionList.state == POSTED,
-            DeductionList.posted_at < now - timedelta(days=days), amount > 0, _paid_ore() < amount]
+            DeductionList.posted_at < now - timedelta(days=days), amount > 0, list_paid_sql() < amount]
 
 
 def unpaid_count(user, days: int, now: datetime) -> int:

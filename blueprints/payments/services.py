@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from models import DeductionList, Payment, PaymentTransmission, db, record, utcnow
+from models import DeductionList, Payment, PaymentTransmission, changes, db, record, utcnow
 from models.base import insert_many
 from models.payment import MATCHED_BY_HAND, MATCHED_BY_KID
 from rules.csvfile import RowError
@@ -21,18 +21,12 @@ KID_CHUNK = 500  # KIDs looked up per query (well under SQLite's bound-parameter
 INSERT_CHUNK = 5000
 
 
-class Refused(ValueError):
-    """An action the rules do not allow; `field` is the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+Refused = changes.Refused  # `field`: the match form's field the message belongs to
 
 
 def _require_central(user) -> None:
     if getattr(user, "role", None) != "central":
-        raise Refused("Bare sentralregisteret kan registrere innbetalinger.")
+        raise Refused(None, "Bare sentralregisteret kan registrere innbetalinger.")
 
 
 @dataclass
@@ -161,7 +155,7 @@ def match_by_hand(user, payment: Payment, deduction_list: DeductionList, note: s
     _require_central(user)
     note = (note or "").strip()
     if not note:
-        raise Refused("Skriv et notat om hvorfor innbetalingen hører til denne trekklisten.", "note")
+        raise Refused("note", "Skriv et notat om hvorfor innbetalingen hører til denne trekklisten.")
     now = utcnow()
     claimed = db.session.execute(
         sa.update(Payment).where(Payment.id == payment.id, Payment.list_id.is_(None))
@@ -170,7 +164,7 @@ def match_by_hand(user, payment: Payment, deduction_list: DeductionList, note: s
         .execution_options(synchronize_session=False))
     db.session.refresh(payment)
     if claimed.rowcount != 1:
-        raise Refused("Innbetalingen er allerede koblet til en trekkliste.", "list")
+        raise Refused("list_id", "Innbetalingen er allerede koblet til en trekkliste.")
     record("update", "payment", payment.id,
            f"Innbetaling på {format_kroner(payment.amount_ore)} kr koblet for hånd til trekkliste "
            f"{deduction_list.kid}", changes={"list_id": [None, deduction_list.id], "note": [None, note]},

@@ -147,12 +147,11 @@ def match(payment_id: int):
         return _match_page(payment, form, suggestions, status=422)
     try:
         services.match_by_hand(current_user, payment, chosen, form.note.data)
-    except services.Refused as refused:
-        field = {"list": "list_id"}.get(refused.field, refused.field)
-        if field in ("list_id", "note"):
-            form.add_error(field, refused.message)
-        return _match_page(payment, form, suggestions, message=None if field in ("list_id", "note") else
-                           refused.message, status=422)
+    except services.Refused as refused:  # next to its field (list_id, note), else above the form
+        if refused.field:
+            form.add_error(refused.field, refused.message)
+        return _match_page(payment, form, suggestions, message=None if refused.field else refused.message,
+                           status=422)
     flash(f"Innbetalingen på {format_kroner(payment.amount_ore)} kr er koblet til trekklisten for "
           f"{chosen.employer.name}, {chosen.branch.number} {chosen.branch.name}, {chosen.period:%m.%Y}.", "success")
     return redirect(url_for("payments.unidentified"), 303)

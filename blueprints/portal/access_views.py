@@ -15,14 +15,11 @@ from .access_forms import AcceptForm, DecideForm, HandoverForm, RequestForm
 
 
 def _put_errors(form, error: services.Refused) -> str | None:
-    """The refusal's messages next to their fields; the one for the whole form is returned."""
-    message = None
-    for name, text in error.errors.items():
-        if name and name in form:
-            form[name].errors = [*form[name].errors, text]
-        else:
-            message = text
-    return message
+    """The refusal's message next to its field, or returned when it is for the whole form."""
+    if error.field and error.field in form:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+        return None
+    return error.message
 
 
 # --- the public request ---------------------------------------------------------------------------
@@ -34,7 +31,7 @@ def _employer_and_workplaces(orgnr: str | None):
     try:
         employer = services.find_employer(orgnr)
     except services.Refused as error:
-        return None, [], error.errors["orgnr"]
+        return None, [], error.message
     return employer, services.workplaces_of(employer), None
 
 
@@ -131,8 +128,9 @@ def access_decide(request_id: int):
 @allow("employer")
 def handover():
     held = services.responsibilities(current_user)
+    choices = [(r.employer.id, f"{r.employer.name} ({r.employer.orgnr})") for r in held]
     form = HandoverForm()
-    form.employer.choices = [(r.employer.id, f"{r.employer.name} ({r.employer.orgnr})") for r in held]
+    form.employer.choices = choices
     message, status, link, invitation = None, 200, None, None
     if form.validate_on_submit():
         try:
@@ -143,7 +141,7 @@ def handover():
         else:
             link = url_for("portal.accept_handover", token=token, _external=True)
             form = HandoverForm(formdata=None)
-            form.employer.choices = [(r.employer.id, f"{r.employer.name} ({r.employer.orgnr})") for r in held]
+            form.employer.choices = choices
     if request.method == "POST" and link is None:
         status = 422
     return render_page("portal/handover.html", status=status, form=form, message=message, held=held, link=link,

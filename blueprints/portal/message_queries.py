@@ -5,8 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import abort
-from sqlalchemy.orm import selectinload
 
 from models import Branch, DeductionList, Employer, ListMessage, ListThread, User, db
 from models.codes import N_
@@ -21,14 +19,6 @@ SIDE_NAMES = {"employer": N_("Arbeidsgiver"), "branch": N_("Fagforeningen"), "co
 def side_of(user) -> str:
     """The side of the conversation a user writes and reads for."""
     return EMPLOYER_SIDE if user.role == "employer" else UNION_SIDE
-
-
-def get_list(user, list_id: int) -> DeductionList:
-    """The list with its employer and branch, or 404 when missing or outside the user's scope."""
-    found = db.session.scalar(
-        sa.select(DeductionList).where(DeductionList.id == list_id, deduction_list_scope(user))
-        .options(selectinload(DeductionList.employer), selectinload(DeductionList.branch)))
-    return found or abort(404)
 
 
 def get_thread(deduction_list: DeductionList) -> ListThread | None:
@@ -80,7 +70,7 @@ def unread_count(thread: ListThread | None, side: str) -> int:
     """How many messages from the other side came after `side` last read the thread."""
     if thread is None or not thread.unread_for(side):
         return 0
-    read_at = thread.employer_read_at if side == EMPLOYER_SIDE else thread.union_read_at
+    read_at = thread.read_at(side)
     conditions = [ListMessage.list_id == thread.list_id, ListMessage.side != side]
     if read_at is not None:
         conditions.append(ListMessage.created_at > read_at)

@@ -1,7 +1,7 @@
 """Messages per deduction list between the employer and the union: writing, reading, closing.
 
 Each function changes the objects, flushes and audits (reading only marks the thread read); the
-request commits. The list must already have been loaded through message_queries.get_list (scoped)."""
+request commits. The list must already have been loaded through queries.get_list (scoped)."""
 import sqlalchemy as sa
 
 from models import ListMessage, ListThread, changes, db, record, utcnow
@@ -65,10 +65,7 @@ def write(user, deduction_list: DeductionList, body: str | None) -> ListMessage:
     db.session.add(message)
     thread.state = OPEN if side == EMPLOYER_SIDE else ANSWERED
     thread.last_message_at, thread.last_message_side = now, side
-    if side == EMPLOYER_SIDE:
-        thread.employer_read_at = now
-    else:
-        thread.union_read_at = now
+    thread.mark_read(side, now)
     db.session.flush()
     who = "arbeidsgiveren" if side == EMPLOYER_SIDE else "fagforeningen"
     changed = {"state": [THREAD_STATES[old_state] if old_state else None, THREAD_STATES[thread.state]]}
@@ -82,10 +79,7 @@ def mark_read(user, thread: ListThread | None) -> None:
     """The reader's side has now read the thread (not audited: nothing of the register changes)."""
     if thread is None:
         return
-    if side_of(user) == EMPLOYER_SIDE:
-        thread.employer_read_at = utcnow()
-    else:
-        thread.union_read_at = utcnow()
+    thread.mark_read(side_of(user), utcnow())
     db.session.flush()
 
 

@@ -12,7 +12,7 @@ from models.portal import THREAD_STATES
 from web.access import ALL_ROLES, REGISTER_ROLES, allow
 from web.pages import is_htmx, render_page
 
-from . import bp, message_queries, message_services
+from . import bp, message_queries, message_services, queries
 from .message_queries import side_of
 
 EVERYONE = tuple(sorted(ALL_ROLES))  # employer contacts and the union's three roles
@@ -41,13 +41,11 @@ def _answer(deduction_list, form: MessageForm, *, status: int = 200, message: st
 @allow(*EVERYONE)
 def messages(list_id: int):
     """GET: the thread, which the reader's side has then read; POST: write a message."""
-    deduction_list = message_queries.get_list(current_user, list_id)
+    deduction_list = queries.get_list(current_user, list_id)
     if request.method == "GET":
         thread = message_queries.get_thread(deduction_list)
         side = side_of(current_user)
-        read_before = None
-        if thread is not None:
-            read_before = thread.employer_read_at if side == "employer" else thread.union_read_at
+        read_before = thread.read_at(side) if thread is not None else None
         messages = message_queries.thread_messages(thread)
         new_ids = frozenset(m.id for m in messages
                             if m.side != side and (read_before is None or m.created_at > read_before))
@@ -69,7 +67,7 @@ def messages(list_id: int):
 @allow(*REGISTER_ROLES)
 def close_thread(list_id: int):
     """The union closes the thread (an employer contact is refused with 403 by the declaration)."""
-    deduction_list = message_queries.get_list(current_user, list_id)
+    deduction_list = queries.get_list(current_user, list_id)
     try:
         message_services.close(current_user, deduction_list, message_queries.get_thread(deduction_list))
     except message_services.Refused as refused:

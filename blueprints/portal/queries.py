@@ -2,19 +2,21 @@
 payroll office's draft, the changes since last month. What is to pay and what was paid comes from
 models.payment (ListPayment), the one place for a list's payment state.
 
-Every read of a list passes through models.scope.employer_list_scope: an employer contact reaches
-only the lists of their employers and workplaces; any other id (or any other role) is 404."""
+Every read of a list passes through models.scope: an employer contact reaches only the lists of
+their employers and workplaces; any other id is 404. `get_list` is the portal's one loader of a list,
+for the employer's pages and for the messages, which the union's roles read too."""
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import contains_eager, selectinload
 
 from models import AuditLog, Branch, DeductionLine, DeductionList, Employer, PortalEntry, User, db
-from models.deduction import EXPECTED, IN_PROGRESS, POSTED, RECEIVED, month_start
+from models.deduction import EXPECTED, IN_PROGRESS, POSTED, RECEIVED
 from models.payment import ListPayment, list_payments
-from models.scope import employer_list_scope
+from models.scope import deduction_list_scope, employer_list_scope
+from rules.lifecycle import add_months
 
 HANDLED_STATES = (RECEIVED, IN_PROGRESS, POSTED)
 HISTORY_PAGE_SIZE = 20
@@ -22,9 +24,10 @@ CONFIRMED_SUMMARY = "Endringer siden forrige måned bekreftet"  # the audit row'
 
 
 def get_list(user, list_id: int) -> DeductionList:
-    """The list with its employer and branch, or 404 when missing or not the employer contact's."""
+    """The list with its employer and branch, or 404 when missing or outside the user's scope (an
+    employer contact's by employer and workplace, the union's by branch)."""
     found = db.session.scalar(
-        sa.select(DeductionList).where(DeductionList.id == list_id, employer_list_scope(user))
+        sa.select(DeductionList).where(DeductionList.id == list_id, deduction_list_scope(user))
         .options(selectinload(DeductionList.employer), selectinload(DeductionList.branch)))
     return found or abort(404)
 
@@ -34,7 +37,6 @@ def get_list(user, list_id: int) -> DeductionList:
 @dataclass
 class ListRow:
     deduction_list: DeductionList
-    has_draft: bool
     payment: ListPayment
 
     @property
@@ -76,9 +78,9 @@ def overview(user, page: int = 1, page_size: int = HISTORY_PAGE_SIZE) -> Overvie
     payments = list_payments([deduction_list for deduction_list, _ in open_rows] + handled)
     not_handled, in_progress = [], []
     for deduction_list, draft in open_rows:
-        row = ListRow(deduction_list, bool(draft), payments[deduction_list.id])
+        row = ListRow(deduction_list, payments[deduction_list.id])
         (in_progress if draft else not_handled).append(row)
-    history = HistoryPage([ListRow(item, True, payments[item.id]) for item in handled], count, page, pages)
+    history = HistoryPage([ListRow(item, payments[item.id]) for item in handled], count, page, pages)
     return Overview(not_handled, in_progress, history)
 
 
@@ -151,10 +153,6 @@ class MonthChanges:
         return len(self.new) + len(self.gone) + len(self.changed)
 
 
-def previous_period(period: date) -> date:
-    return month_start(period - timedelta(days=1))
-
-
 def _expected_amounts(list_id: int) -> dict[str, tuple[str, int | None, int]]:
     """national id → (name, member number, expected total) of a list's expected members."""
     rows = db.session.execute(
@@ -168,7 +166,7 @@ def month_changes(user, deduction_list: DeductionList) -> MonthChanges:
     """Who is new on the list, who is gone from it, and whose expected amount changed, against the
     previous month's list of the same employer and branch (none when there is no such list)."""
     previous = db.session.scalar(sa.select(DeductionList).where(
-        DeductionList.period == previous_period(deduction_list.period),
+        DeductionList.period == add_months(deduction_list.period, -1),
         DeductionList.employer_id == deduction_list.employer_id,
         DeductionList.branch_id == deduction_list.branch_id, employer_list_scope(user)))
     result = MonthChanges(previous)

@@ -23,15 +23,14 @@ from web.pages import render_page
 from . import bp, queries, services
 from .forms import Sheet, choice_labels
 
-DEMO_ACCOUNT = "15032080119"  # used when the configuration names no account (UNION_ACCOUNT)
 CONFLICT = "Noen andre endret listen samtidig. Ingenting ble lagret; last siden på nytt og prøv igjen."
-SEND, SAVE = "send", "lagre"
+SEND = "send"  # the list form's button that saves and goes on to the confirmation
 
 
 def union_account() -> str | None:
     """The union's account number for the employers' payments, formatted; None when misconfigured."""
     try:
-        return format_account(parse_account(current_app.config.get("UNION_ACCOUNT") or DEMO_ACCOUNT))
+        return format_account(parse_account(current_app.config.get("UNION_ACCOUNT") or ""))
     except InvalidNumber:
         current_app.logger.error("UNION_ACCOUNT is not a valid account number")
         return None
@@ -40,7 +39,7 @@ def union_account() -> str | None:
 @bp.route("")
 @allow("employer")
 def index():
-    overview = queries.overview(current_user, request.args.get("side", 1, type=int))
+    overview = queries.overview(current_user, request.args.get("page", 1, type=int))
     return render_page("portal/index.html", "portal/_lists.html", overview=overview)
 
 

@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from blueprints.deviations import services as lists
 from blueprints.payments import services as payments
-from models import DeductionList, Employment, db
+from models import Employment, db
 from rules.payment_file import Transaction, build_payment_file
-from tests.deviations_files import employer_file
+from tests.payments_world import post_list
 
 from ..factories import PASSWORD, Factory
 
@@ -57,13 +55,7 @@ def distribution_seed(live_app) -> DistributionSeed:
         central = f.user("central", username="sentral.fordeling")
         transactions = []
         for number, branch in enumerate((north, south), start=1):
-            lists.form_lists(JANUARY, only=(employer.id, branch.id))
-            db.session.flush()
-            deduction_list = db.session.scalar(sa.select(DeductionList).where(
-                DeductionList.employer_id == employer.id, DeductionList.branch_id == branch.id))
-            outcome = lists.import_file(central, employer_file(deduction_list))
-            assert outcome.ok, outcome.errors
-            lists.post(central, deduction_list)
+            deduction_list = post_list(central, employer, branch, JANUARY)
             transactions.append(Transaction(transaction_type=10, transaction_number=number,
                                             settlement_date=date(2024, 3, 20),
                                             amount_ore=deduction_list.reported_total_ore, kid=deduction_list.kid))

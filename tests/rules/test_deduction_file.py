@@ -222,3 +222,13 @@ def test_a_damaged_zip_is_refused_with_a_message():
     [(row, column, message)] = errors_of(read_deduction_file(damaged))
     assert (row, column) == (None, None)
     assert message.startswith(("Filen kan ikke leses", "Regnearket kan ikke leses"))
+
+
+def test_a_year_before_1900_is_refused_in_the_period_and_in_the_file():
+    with pytest.raises(ParseError, match="er ikke et gyldig år"):
+        parse_period("0000-03")
+    parsed = read_deduction_file(
+        b"periode;orgnr;avdeling;fodselsnummer;etternavn;fornavn;kontingent;forsikring\n"
+        b"0000-03;974760673;7301;05128336003;Nordmann;Kari;633,00;125,00\n")
+    assert not parsed.lists
+    assert [(error.row, error.column) for error in parsed.errors] == [(2, "periode")]

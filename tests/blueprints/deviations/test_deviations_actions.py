@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from blueprints.deviations import services
+from blueprints.deviations import queries, services
 from models import (
     AuditLog,
     DeductionLine,
@@ -74,7 +74,7 @@ def line(world, key, period=MARCH) -> DeductionLine:
     return db.session.scalar(
         sa.select(DeductionLine).where(DeductionLine.list_id == deduction_list.id,
                                        DeductionLine.national_id == national_id)
-        .order_by(DeductionLine.id).options(*services.line_options()))
+        .order_by(DeductionLine.id).options(*queries.line_options()))
 
 
 def employments(membership) -> list[tuple]:

@@ -13,23 +13,10 @@ import sqlalchemy as sa
 from blueprints.deviations import services
 from models import DeductionList, Job, db
 from models.deduction import months_between
+from tests.deviations_files import csv_bytes, people_rows, reported
 from tests.factories import make_national_id
 
 JANUARY, DECEMBER = date(2026, 1, 1), date(2025, 12, 1)
-HEADER = "periode;orgnr;avdeling;fodselsnummer;medlemsnummer;etternavn;fornavn;kontingent;forsikring"
-
-
-def employer_csv(period: date, employer, branch, people: list[tuple]) -> bytes:
-    """people: (national id, member number, last name, first name, dues, insurance) as the file has them."""
-    lines = [HEADER] + [";".join([f"{period:%Y-%m}", employer.orgnr, str(branch.number), nid, str(number or ""),
-                                  last, first, dues, insurance])
-                        for nid, number, last, first, dues, insurance in people]
-    return "\n".join(lines).encode()
-
-
-def reported(member, dues="749,00", insurance="125,00") -> tuple:
-    return (member.person.national_id, member.member_number, member.person.last_name, member.person.first_name,
-            dues, insurance)
 
 
 @pytest.fixture
@@ -50,10 +37,10 @@ def world(app, factory):
     with app.app_context():
         services.form_lists(DECEMBER)
         services.form_lists(JANUARY)
-        december = services.import_file(central, employer_csv(DECEMBER, hospital, a, [
-            reported(members["Aas"]), reported(members["Dahl"])]))
-        january = services.import_file(central, employer_csv(JANUARY, hospital, a, [
-            reported(members["Aas"]), reported(members["Dahl"], dues="800,00"), stranger]))
+        december = services.import_file(central, csv_bytes(people_rows(DECEMBER, hospital, a, [
+            reported(members["Aas"]), reported(members["Dahl"])])))
+        january = services.import_file(central, csv_bytes(people_rows(JANUARY, hospital, a, [
+            reported(members["Aas"]), reported(members["Dahl"], dues="800,00"), stranger])))
         assert december.ok and january.ok, (december.errors, january.errors)
         db.session.commit()
     lists = {(row.period, row.employer_id, row.branch_id): row.id

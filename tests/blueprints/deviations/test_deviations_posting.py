@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from blueprints.deviations import services
+from blueprints.deviations import queries, services
 from models import AuditLog, DeductionLine, DeductionList, Employment, PaidPeriod, db
 from models.deduction import paid_up_to
 from tests.deviations_files import csv_bytes, employer_file, row
@@ -56,7 +56,7 @@ def line(world, key, deduction_list=None) -> DeductionLine:
     return db.session.scalar(
         sa.select(DeductionLine).where(DeductionLine.list_id == (deduction_list or world["list"]).id,
                                        DeductionLine.national_id == national_id)
-        .order_by(DeductionLine.id).options(*services.line_options()))
+        .order_by(DeductionLine.id).options(*queries.line_options()))
 
 
 def ledger() -> list[tuple]:

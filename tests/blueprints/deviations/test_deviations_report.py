@@ -11,20 +11,10 @@ from openpyxl import load_workbook
 
 from blueprints.deviations import services
 from models import AuditLog, DeductionLine, DeductionList, db
+from tests.deviations_files import csv_bytes, people_rows, reported
 from tests.factories import make_national_id
 
 JANUARY, FEBRUARY = date(2026, 1, 1), date(2026, 2, 1)
-HEADER = "periode;orgnr;avdeling;fodselsnummer;medlemsnummer;etternavn;fornavn;kontingent;forsikring"
-
-
-def employer_csv(period, employer, branch, people) -> bytes:
-    return "\n".join([HEADER] + [";".join([f"{period:%Y-%m}", employer.orgnr, str(branch.number), *map(str, p)])
-                                 for p in people]).encode()
-
-
-def reported(member, dues="749,00", insurance="125,00") -> tuple:
-    return (member.person.national_id, member.member_number, member.person.last_name, member.person.first_name,
-            dues, insurance)
 
 
 @pytest.fixture
@@ -44,16 +34,16 @@ def world(app, factory):
     central = factory.user("central")
     with app.app_context():
         services.form_lists(JANUARY)
-        outcome = services.import_file(central, employer_csv(JANUARY, hospital, a, [
-            reported(members["Aas"]), reported(members["Dahl"], dues="800,00"), stranger]))
+        outcome = services.import_file(central, csv_bytes(people_rows(JANUARY, hospital, a, [
+            reported(members["Aas"]), reported(members["Dahl"], dues="800,00"), stranger])))
         assert outcome.ok, outcome.errors
         january = outcome.lists[0].deduction_list
         by_name = {line.name: line for line in db.session.scalars(
             sa.select(DeductionLine).where(DeductionLine.list_id == january.id))}
         services.resolve(central, by_name["Berg, Test"], "carried", {"note": "Venter på svar fra lønn"})
         services.resolve(central, by_name["Dahl, Test"], "accepted", {})
-        services.import_file(central, employer_csv(FEBRUARY, hospital, a, [
-            reported(members["Aas"]), reported(members["Berg"]), reported(members["Dahl"])]))
+        services.import_file(central, csv_bytes(people_rows(FEBRUARY, hospital, a, [
+            reported(members["Aas"]), reported(members["Berg"]), reported(members["Dahl"])])))
         db.session.commit()
     lists = {(row.period, row.branch_id): row.id for row in factory.session.scalars(sa.select(DeductionList))}
     return {"county": county, "a": a, "b": b, "hospital": hospital, "members": members, "central": central,

@@ -8,39 +8,17 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook
 
 from demo.numbers import national_id
 from models import AuditLog, DeductionLine, DeductionList
+from tests.deviations_files import csv_bytes, people_rows, reported, xlsx_bytes
 
 JANUARY = date(2026, 1, 1)
-HEADER = ["periode", "orgnr", "avdeling", "fodselsnummer", "medlemsnummer", "etternavn", "fornavn", "kontingent",
-          "forsikring"]
 
 
-def rows_for(employer, branch, people, period=JANUARY) -> list[list[str]]:
+def rows_for(employer, branch, people, period=JANUARY) -> list[dict]:
     """people: (national id, member number, last name, first name, dues, insurance)."""
-    return [[f"{period:%Y-%m}", employer.orgnr, str(branch.number), nid, str(number or ""), last, first, dues,
-             insurance] for nid, number, last, first, dues, insurance in people]
-
-
-def csv_file(rows) -> bytes:
-    return "\n".join(";".join(row) for row in [HEADER, *rows]).encode()
-
-
-def xlsx_file(rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in [HEADER, *rows]:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def person(member, dues="749,00", insurance="125,00") -> tuple:
-    return (member.person.national_id, member.member_number, member.person.last_name, member.person.first_name,
-            dues, insurance)
+    return people_rows(period, employer, branch, people)
 
 
 def strangers(count: int) -> list[tuple]:
@@ -72,9 +50,9 @@ def officer(factory, world, login):
     return user
 
 
-def good_rows(world) -> list[list[str]]:
+def good_rows(world) -> list[dict]:
     m = world["members"]
-    return rows_for(world["hospital"], world["a"], [person(m["Aas"]), person(m["Dahl"], dues="800,00"),
+    return rows_for(world["hospital"], world["a"], [reported(m["Aas"]), reported(m["Dahl"], dues="800,00"),
                                                     strangers(1)[0]])
 
 
@@ -106,7 +84,7 @@ def test_the_upload_page(client, officer):
 
 
 def test_a_good_file_is_received_and_compared(post, factory, officer, world):
-    response = upload(post, csv_file(good_rows(world)))
+    response = upload(post, csv_bytes(good_rows(world)))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "1 trekkliste mottatt med 3 linjer." in html
@@ -118,14 +96,14 @@ def test_a_good_file_is_received_and_compared(post, factory, officer, world):
 
 
 def test_an_xlsx_file_is_received_too(post, factory, officer, world):
-    response = upload(post, xlsx_file(good_rows(world)), "trekk.xlsx")
+    response = upload(post, xlsx_bytes(good_rows(world)), "trekk.xlsx")
     assert response.status_code == 200
     assert received_counts(response.get_data(as_text=True))["amount"] == "1"
     assert stored(factory) == (1, 4)
 
 
 def test_the_same_file_twice_says_so_and_stores_nothing_more(post, factory, officer, world):
-    content = csv_file(good_rows(world))
+    content = csv_bytes(good_rows(world))
     assert upload(post, content).status_code == 200
     before = stored(factory)
     audit_before = factory.session.scalar(sa.select(sa.func.count()).select_from(AuditLog))
@@ -144,7 +122,7 @@ def test_one_bad_line_among_three_thousand_refuses_the_whole_file(post, factory,
     bad_at = 1234  # the 1235th data row: row 1236 of the file, the header being row 1
     nid = people[bad_at][0]
     people[bad_at] = (nid[:10] + str((int(nid[10]) + 1) % 10), *people[bad_at][1:])  # a wrong check digit
-    response = upload(post, csv_file(rows_for(world["hospital"], world["a"], people)))
+    response = upload(post, csv_bytes(rows_for(world["hospital"], world["a"], people)))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Filen ble avvist med 1 feil. Ingenting er lagret." in html
@@ -156,9 +134,9 @@ def test_one_bad_line_among_three_thousand_refuses_the_whole_file(post, factory,
 
 def test_a_file_with_many_bad_lines_shows_every_one(post, factory, officer, world):
     rows = good_rows(world)
-    rows[0][7] = "mye"  # kontingent
-    rows[2][1] = "123"  # orgnr
-    response = upload(post, csv_file(rows))
+    rows[0]["kontingent"] = "mye"
+    rows[2]["orgnr"] = "123"
+    response = upload(post, csv_bytes(rows))
     assert response.status_code == 422
     assert [(row, column) for row, column, _ in error_rows(response.get_data(as_text=True))] == [
         ("2", "kontingent"), ("4", "orgnr")]
@@ -166,8 +144,8 @@ def test_a_file_with_many_bad_lines_shows_every_one(post, factory, officer, worl
 
 
 def test_a_branch_officer_cannot_upload_another_branchs_list(post, factory, officer, world):
-    rows = good_rows(world) + rows_for(world["hospital"], world["b"], [person(world["other"])])
-    response = upload(post, csv_file(rows))
+    rows = good_rows(world) + rows_for(world["hospital"], world["b"], [reported(world["other"])])
+    response = upload(post, csv_bytes(rows))
     assert response.status_code == 422
     errors = error_rows(response.get_data(as_text=True))
     assert errors == [("5", "avdeling", "Du har ikke tilgang til fagforening nummer 7302.")]
@@ -177,9 +155,9 @@ def test_a_branch_officer_cannot_upload_another_branchs_list(post, factory, offi
 def test_a_county_uploads_for_its_branches_but_not_others(client, login, post, factory, world):
     elsewhere = factory.branch(factory.county(), number=7399)
     login(factory.user("county", counties=[world["county"]]))
-    accepted = upload(post, csv_file(rows_for(world["hospital"], world["b"], [person(world["other"])])))
+    accepted = upload(post, csv_bytes(rows_for(world["hospital"], world["b"], [reported(world["other"])])))
     assert accepted.status_code == 200 and "1 trekkliste mottatt" in accepted.get_data(as_text=True)
-    refused = upload(post, csv_file(rows_for(world["hospital"], elsewhere, strangers(1))))
+    refused = upload(post, csv_bytes(rows_for(world["hospital"], elsewhere, strangers(1))))
     assert refused.status_code == 422
     assert ("2", "avdeling", "Du har ikke tilgang til fagforening nummer 7399.") in error_rows(
         refused.get_data(as_text=True))
@@ -202,5 +180,5 @@ def test_no_file_an_empty_file_or_another_kind_is_told_next_to_the_field(post, f
 def test_an_employer_contact_cannot_upload(client, login, post, factory, world):
     login(factory.user("employer", employers=[world["hospital"]]))
     assert client.get("/trekklister/last-opp").status_code == 403
-    assert upload(post, csv_file(good_rows(world))).status_code == 403
+    assert upload(post, csv_bytes(good_rows(world))).status_code == 403
     assert stored(factory) == (0, 0)

@@ -11,10 +11,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from blueprints.deviations import services
 from blueprints.payments import services as payments
 from models import DeductionList, Payment, db
 from tests.pages import sign_in, text
-from tests.payments_world import APRIL, committed_world, form_and_post, pay, pay_committed
+from tests.payments_world import APRIL, build_world, committed_world, form_and_post, pay, pay_committed
 
 
 def payment_section(client, list_id: int) -> str:
@@ -186,3 +187,9 @@ def test_a_bad_payment_filter_is_told_next_to_the_filter(app, client, login, wor
     body = response.get_data(as_text=True)
     assert re.search(r'<p class="error" id="betaling-error">Velg en av betalingstilstandene i listen.</p>', body)
     assert 'data-list-id=' not in body
+
+
+def test_the_show_json_gives_a_negative_amount_paid_exactly(factory, app_ctx):
+    world = build_world(factory)
+    pay(world, [(world.north_list.kid, -5)])  # a reversal alone
+    assert services.list_as_dict(world.north_list, [])["list"]["payment"]["paid"] == "-0.05"

@@ -206,3 +206,9 @@ def test_show_wrong_usage_exits_2(app, world, args):
     result = run(app, "show", *args)
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_a_period_in_year_0_is_wrong_usage_not_a_crash(app, world):
+    result = run(app, "show", "--period", "0000-03", "--employer", world["employer"].orgnr, "--branch", "7301")
+    assert result.exit_code == 2
+    assert "er ikke et gyldig år" in result.output

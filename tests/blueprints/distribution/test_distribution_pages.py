@@ -24,8 +24,6 @@ PREVIEW = "/fordeling/forhandsvisning?periode=2026-03"
 CHECKED = "Jeg har kontrollert forhåndsvisningen. Fordelingen kan ikke endres etterpå."
 
 
-
-
 def page_text(response) -> str:
     return text(response.get_data(as_text=True))
 
@@ -42,8 +40,6 @@ def section(page: str, css_class: str) -> str:
     return text(found.group(1))
 
 
-
-
 def runs(session) -> list[DistributionRun]:
     session.expire_all()
     return session.scalars(sa.select(DistributionRun).order_by(DistributionRun.id)).all()
@@ -57,8 +53,6 @@ def jobs_of_kind(session) -> list[Job]:
 @pytest.fixture
 def world(app, factory, session):
     return committed_world(app, factory, session)
-
-
 
 
 def distribute(app, session, world) -> DistributionRun:

@@ -6,16 +6,14 @@ import csv
 import html as html_lib
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from blueprints.deviations import services as lists
-from models import AuditLog, DeductionList, Employment, Payment, PaymentTransmission, db, list_payment, utcnow
+from models import AuditLog, DeductionList, Payment, PaymentTransmission, db, list_payment, utcnow
 from rules.kid import make_kid
-from tests.deviations_files import employer_file
-from tests.payments_world import APRIL, MARCH, committed_world, form_and_post, pay, payment_file
+from tests.payments_world import APRIL, MARCH, add_members, committed_world, form_and_post, pay, payment_file, post_list
 
 UNKNOWN_KID = make_kid("999000000001")
 
@@ -302,17 +300,8 @@ def other_county_list(factory, world) -> int:
     context)."""
     county = factory.county(number=94, name="Fylke Sør")
     branch = factory.branch(county, number=7401, name="Fagforening Vest")
-    member = factory.member(branch, first_name="Frida", last_name="Hansen")
-    workplace = factory.workplace(world.employer, branch, name="Avdeling Vest")
-    factory._add(Employment(membership_id=member.id, workplace_id=workplace.id, from_date=date(2015, 1, 1),
-                            position_bp=10_000, payment_method="deduction", monthly_pay_ore=3_000_000))
-    lists.form_lists(MARCH, only=(world.employer.id, branch.id))
-    db.session.flush()
-    found = db.session.scalar(sa.select(DeductionList).where(DeductionList.branch_id == branch.id))
-    assert lists.import_file(world.central, employer_file(found)).ok
-    lists.post(world.central, found)
-    db.session.flush()
-    return found.id
+    add_members(factory, branch, factory.workplace(world.employer, branch, name="Avdeling Vest"), ("Frida",), 3_000_000)
+    return post_list(world.central, world.employer, branch, MARCH).id
 
 
 def posted_days_ago(session, deduction_list: DeductionList, days: int) -> None:

@@ -5,7 +5,6 @@ confirmed all at once, with who confirmed when.
 "Sykehuset AS" / "Lag A": in February Aas, Berg and Dahl (45 000 kr a month: 749 + 125 kr); Berg
 left at the end of February, Dahl went down to 30 000 kr from March (525 + 125 kr), and Eik started
 on 1 March."""
-import html
 import re
 from datetime import date
 
@@ -15,13 +14,10 @@ import sqlalchemy as sa
 from blueprints.deviations import services as deviations
 from blueprints.portal import queries
 from models import AuditLog, DeductionList, Employment, db
+from tests.pages import text
 
 FEBRUARY, MARCH, APRIL = date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1)
 START = date(2015, 1, 1)
-
-
-def text(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def section_text(page: str, heading: str) -> str:

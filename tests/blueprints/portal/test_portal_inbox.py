@@ -10,19 +10,9 @@ import sqlalchemy as sa
 from blueprints.portal import message_queries
 from models import DeductionList, ListMessage, ListThread
 from models.deduction import list_kid
-from tests.conftest import csrf_from
-from tests.factories import PASSWORD
+from tests.pages import sign_in
 
 T0 = datetime(2026, 4, 20, 8, 0)
-
-
-def sign_in(app, user):
-    client = app.test_client()
-    page = client.get("/logg-inn")
-    response = client.post("/logg-inn", data={"username": user.username, "password": PASSWORD,
-                                              "csrf_token": csrf_from(page)})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return client
 
 
 def rows(client, query: str = "") -> list[tuple[int, bool, str]]:

@@ -6,7 +6,6 @@ page); and a list of many members without a query per member.
 "Sykehuset AS" has members in "Lag A" and "Lag B": its March 2026 lists of both branches are
 expected (the payroll office has saved a draft for Lag B), its February list of Lag A was sent
 from the portal. "Kommunen" has its own list that the contact must not see."""
-import html
 import re
 from datetime import date
 
@@ -17,12 +16,9 @@ from blueprints.deviations import services as deviations
 from blueprints.portal import queries
 from models import DeductionList, ListPayment, PortalEntry, UserScope, db
 from models.deduction import list_kid
+from tests.pages import text
 
 FEBRUARY, MARCH = date(2026, 2, 1), date(2026, 3, 1)
-
-
-def text(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def section(page: str, section_id: str) -> str:
@@ -122,8 +118,9 @@ def test_the_history_pages_newest_first(client, login, world, factory, session):
     periods = re.findall(r'<a href="/portal/liste/\d+">(\d\d\.\d{4})', history)
     assert periods[:2] == ["10.2025", "09.2025"] and "Side 1 av 2" in text(history)
     assert "125,00 kr" in text(history) and "Framført" in text(history)
+    assert 'href="/portal?page=2"' in history  # the pager's link is the URL that shows the next page
 
-    second = client.get("/portal?side=2", headers={"HX-Request": "true"})
+    second = client.get("/portal?page=2", headers={"HX-Request": "true"})
     body = second.get_data(as_text=True)
     assert body.lstrip().startswith('<section id="history"') and "<html" not in body
     assert re.findall(r'<a href="/portal/liste/\d+">(\d\d\.\d{4})', body) == ["02.2024", "01.2024"]
