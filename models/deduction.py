@@ -59,6 +59,10 @@ def next_period(period: date) -> date:
     return date(period.year + period.month // 12, period.month % 12 + 1, 1)
 
 
+def previous_period(period: date) -> date:
+    return date(period.year - (period.month == 1), (period.month - 2) % 12 + 1, 1)
+
+
 def months_between(earlier: date, later: date) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month
 

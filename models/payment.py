@@ -12,7 +12,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rules.payment_state import OVERPAID, PAID, PAYMENT_STATES, payment_state
+from rules.payment_state import OVERPAID, PAID, PARTLY_PAID, PAYMENT_STATES, payment_state, payment_state_terms
 
 from .base import db, sum_int, utcnow
 from .codes import N_
@@ -146,6 +146,11 @@ def list_paid_sql() -> sa.ColumnElement[int]:
     a filter or a sort."""
     return sa.func.coalesce(
         sa.select(sum_int(Payment.amount_ore)).where(Payment.list_id == DeductionList.id).scalar_subquery(), 0)
+
+
+def payment_state_sql() -> sa.ColumnElement[str]:
+    """`ListPayment.state` in SQL, of the enclosing query's DeductionList (for filters and counts)."""
+    return sa.case(*payment_state_terms(list_amount_sql(), list_paid_sql()), else_=PARTLY_PAID)
 
 
 def list_payments(lists: Iterable, amounts: dict[int, int] | None = None) -> dict[int, ListPayment]:

@@ -3,7 +3,6 @@
 SQLite by default; PostgreSQL when TEST_DATABASE_URL is set. In CI (CI=true) a skipped test fails.
 """
 import os
-import re
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +13,7 @@ from app import create_app, normalize_database_url
 from models import db
 
 from .factories import PASSWORD, TEST_ARGON2_PARAMS, Factory
+from .pages import csrf_from, send
 
 
 def database_url(tmp_path_factory, name: str) -> str:
@@ -130,23 +130,12 @@ def login(client):
     return sign_in
 
 
-def csrf_from(response) -> str:
-    html = response.get_data(as_text=True)
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'"X-CSRFToken": "([^"]+)"', html
-    )
-    assert found, "no CSRF token on the page"
-    return found.group(1)
-
 
 @pytest.fixture
 def post(client):
     """POST a form as a signed-in user would, with the CSRF token of the session."""
 
-    def send(url, data=None, **kwargs):
-        return client.post(url, data={**(data or {}), "csrf_token": client.csrf}, **kwargs)
-
-    return send
+    return lambda url, data=None, **kwargs: send(client, url, data, **kwargs)
 
 
 @pytest.hookimpl(hookwrapper=True)

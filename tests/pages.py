@@ -1,10 +1,24 @@
-"""What page tests share (a plain module, not a test file): the text a reader sees of some HTML, and
-a client of its own signed in as a user (for tests where several people look at the same thing)."""
+"""What page tests share (a plain module, not a test file): the CSRF token of a page, the text a
+reader sees of some HTML, a client of its own signed in as a user (for tests where several people
+look at the same thing), and posting a form as that user."""
 import html
 import re
 
-from tests.conftest import csrf_from
 from tests.factories import PASSWORD
+
+
+def csrf_from(response) -> str:
+    """The CSRF token a page carries (in a form, or in the header htmx sends)."""
+    html_text = response.get_data(as_text=True)
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html_text) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html_text)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def send(client, url, data=None, **kwargs):
+    """POST a form as the signed-in user of `client` (from sign_in) would, with the session's token."""
+    return client.post(url, data={**(data or {}), "csrf_token": client.csrf}, **kwargs)
 
 
 def text(fragment: str) -> str:

@@ -11,8 +11,8 @@ from app import create_app
 from models import Person, PersonNote
 from web.access import ALL_ROLES, PUBLIC
 
-from .conftest import csrf_from
 from .factories import PASSWORD
+from .pages import csrf_from
 
 NONEXISTENT = 999999999
 

@@ -25,7 +25,7 @@ from models import (
 from rules.idnumbers import parse_national_id
 from rules.names import name_key, person_name_key
 
-from .conftest import csrf_from
+from .pages import csrf_from
 
 PASSWORD = "demo1234demo"
 USERNAMES = ["fagforening", "fylke", "sentral", "arbeidsgiver"]

@@ -5,7 +5,7 @@ from datetime import date
 from blueprints.deviations import services as deviations
 from models import db
 
-from .conftest import csrf_from
+from .pages import csrf_from
 
 
 def nav(html: str) -> str:

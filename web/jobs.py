@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, abort, current_app
 
 from models import Job, db, utcnow
 from models.job import DONE, FAILED, QUEUED, RUNNING
@@ -85,6 +85,14 @@ def wait(job_id: int, timeout: float | None = None) -> bool:
         return True
     thread.join(timeout)
     return not thread.is_alive()
+
+
+def get(job_id: int, kind: str) -> Job:
+    """A job of this kind for its progress page; any other id answers 404 (pages check the role)."""
+    found = db.session.get(Job, job_id)
+    if found is None or found.kind != kind:
+        abort(404)
+    return found
 
 
 def running(kind: str) -> Job | None:

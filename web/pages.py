@@ -26,3 +26,10 @@ def query_args(**changes) -> dict:
         else:
             args[key] = value
     return args
+
+
+def page_bounds(count: int, page: int, page_size: int) -> tuple[int, int]:
+    """(page, pages) for `count` rows: the asked page kept between 1 and the last; an empty table has
+    one page."""
+    pages = max(1, -(-count // page_size))
+    return min(max(page, 1), pages), pages

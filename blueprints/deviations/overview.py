@@ -1,9 +1,10 @@
 """Deduction lists: the overview of all lists, uploading files, forming a month as a job, the deviation report."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 
+from models.deduction import month_start, previous_period
 from web import jobs
 from web.access import REGISTER_ROLES, allow
 from web.export import table_response
@@ -72,10 +73,6 @@ def upload():
 
 # --- forming the lists of a month (the central registry) -------------------------------------------
 
-def _last_month(today: date) -> date:
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
 @bp.route("/dann", methods=["GET", "POST"])
 @allow("central")
 def form_month():
@@ -91,7 +88,7 @@ def form_month():
     elif form.errors:
         status = 422
     if request.method == "GET":
-        form.periode.data = f"{_last_month(date.today()):%m.%Y}"
+        form.periode.data = f"{previous_period(month_start(date.today())):%m.%Y}"
     return render_page("deviations/form_month.html", status=status, form=form, message=message, busy=busy,
                        job=None)
 
@@ -99,7 +96,7 @@ def form_month():
 @bp.route("/jobb/<int:job_id>")
 @allow("central")
 def job(job_id: int):
-    found = overview_queries.get_job(job_id)
+    found = jobs.get(job_id, FORM_JOB)
     period = found.arguments.get("period")  # YYYY-MM
     label = f"{period[5:]}.{period[:4]}" if period else ""
     return render_page("deviations/form_month.html", "deviations/_job.html", job=found, period=period,

@@ -4,17 +4,15 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.orm import contains_eager
 
-from models import Branch, DeductionLine, DeductionList, Employer, Job, db
+from models import Branch, DeductionLine, DeductionList, Employer, db
 from models.deduction import DEVIATIONS, LINE_STATUSES, month_start, months_between
-from models.payment import ListPayment, list_amount_sql, list_paid_sql, list_payments
+from models.payment import ListPayment, list_payments, payment_state_sql
 from rules.names import name_key, prefix_upper_bound
-from rules.payment_state import OVERPAID, PAID, PARTLY_PAID, UNPAID
 from web.export import money_cell
+from web.pages import page_bounds
 
-from .jobs import KIND as FORM_JOB
 from .queries import Counts, line_counts, list_lines, list_scope
 
 STATUSES = tuple(LINE_STATUSES)  # matched, missing, unexpected, amount
@@ -68,20 +66,8 @@ def _conditions(user, filters: Filters, *, with_period: bool = True) -> list[sa.
     if with_period and filters.open_only:
         conditions.append(sa.exists().where(DeductionLine.list_id == DeductionList.id, DeductionLine.open))
     if with_period and filters.payment:
-        conditions.append(_payment_condition(filters.payment))
+        conditions.append(payment_state_sql() == filters.payment)
     return conditions
-
-
-def _payment_condition(state: str) -> sa.ColumnElement[bool]:
-    """The lists in a payment state, in SQL for the filter: what rules.payment_state.payment_state says
-    of each list's amount and payments (models.payment)."""
-    paid, amount = list_paid_sql(), list_amount_sql()
-    return {
-        PAID: paid == amount,
-        OVERPAID: paid > amount,
-        UNPAID: sa.and_(paid < amount, paid <= 0),
-        PARTLY_PAID: sa.and_(paid < amount, paid > 0),
-    }[state]
 
 
 def _joined(stmt: sa.Select) -> sa.Select:
@@ -97,8 +83,7 @@ def overview(user, filters: Filters, page: int, page_size: int) -> OverviewPage:
     count, newest = db.session.execute(
         _joined(sa.select(sa.func.count(DeductionList.id), sa.func.max(DeductionList.period))
                 .select_from(DeductionList)).where(*conditions)).one()
-    pages = max(1, -(-count // page_size))
-    page = min(max(page, 1), pages)
+    page, pages = page_bounds(count, page, page_size)
     lists = db.session.scalars(
         _joined(sa.select(DeductionList)).where(*conditions)
         .options(contains_eager(DeductionList.employer), contains_eager(DeductionList.branch))
@@ -185,9 +170,3 @@ def report_rows(deduction_list: DeductionList, lines: list[DeductionLine], fmt: 
 
 # --- jobs -----------------------------------------------------------------------------------------
 
-def get_job(job_id: int) -> Job:
-    """A job of the deduction lists (only the central registry reaches the page); else 404."""
-    found = db.session.get(Job, job_id)
-    if found is None or found.kind != FORM_JOB:
-        abort(404)
-    return found

@@ -2,13 +2,12 @@
 on success (also when there was nothing to distribute), 1 on refused input, 2 on wrong usage."""
 import json
 import sys
-from datetime import date
 
 import click
 
 from models import db
 from rules.csvfile import ParseError
-from rules.deduction_file import parse_period
+from rules.deduction_file import parse_month
 from web.commands import SYSTEM
 
 from . import bp, services
@@ -20,10 +19,9 @@ from . import bp, services
 def run_command(period: str, as_json: bool):
     """Distribute the posted and paid lists of a month (and earlier ones not distributed before)."""
     try:
-        year, month = parse_period(period)
+        period_day = parse_month(period)
     except ParseError as error:
         raise click.BadParameter(str(error), param_hint="--period") from error
-    period_day = date(year, month, 1)
     try:
         run = services.run_distribution(period_day, SYSTEM)
     except services.Refused as refused:

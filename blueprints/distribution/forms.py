@@ -7,7 +7,7 @@ from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import ValidationError
 
 from rules.csvfile import ParseError
-from rules.deduction_file import parse_period
+from rules.deduction_file import parse_month
 
 strip = [lambda v: v.strip() if v else v]
 
@@ -18,12 +18,9 @@ def period_of(text: str | None) -> date:
     if not text:
         raise ValidationError(_l("Skriv måneden (MM.ÅÅÅÅ)."))
     try:
-        year, month = parse_period(text)
+        period = parse_month(text)
     except ParseError as error:
         raise ValidationError(str(error)) from error
-    if not 1900 <= year <= 9999:
-        raise ValidationError(_l("«%(text)s» er ikke et gyldig år.", text=text))
-    period = date(year, month, 1)
     if period > date.today().replace(day=1):
         raise ValidationError(_l("Måneden har ikke begynt ennå; en fordeling gjelder en måned som er begynt."))
     return period

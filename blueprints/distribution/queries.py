@@ -22,7 +22,6 @@ from models import (
     DistributionLine,
     DistributionRun,
     Employer,
-    Job,
     ListPayment,
     User,
     db,
@@ -35,7 +34,6 @@ from rules.distribution import PART_NAMES, PARTS, Split
 from rules.idnumbers import format_account
 from web.export import money_cell
 
-from .jobs import KIND as JOB_KIND
 from .services import BranchPlan, Plan
 
 
@@ -254,9 +252,3 @@ def preview_rows(plan: Plan) -> PreviewRows:
 
 # --- jobs ---------------------------------------------------------------------------------------------
 
-def get_job(job_id: int) -> Job:
-    """A distribution job (only the central registry reaches the page); any other job is 404."""
-    found = db.session.get(Job, job_id)
-    if found is None or found.kind != JOB_KIND:
-        abort(404)
-    return found

@@ -35,10 +35,12 @@ from models.base import insert_many, sum_int
 from models.deduction import POSTED
 from models.distribution import ADJUSTMENT, DISTRIBUTED_KINDS, HELD, LIST
 from models.dues import rate_history
+from models.payment import payment_state_sql
 from models.receiving import period_text
 from rules.distribution import Split, adjustment, split_list
 from rules.dues import DuesError, Rates, rates_on
 from rules.money import format_kroner
+from rules.payment_state import UNPAID
 
 Refused = changes.Refused
 CHUNK = 200  # lists read between two progress reports
@@ -136,17 +138,16 @@ def _candidates(period: date) -> list[sa.Row]:
         .outerjoin(paid, paid.c.list_id == DeductionList.id)
         .outerjoin(distributed, distributed.c.list_id == DeductionList.id)
         .where(DeductionList.state == POSTED, DeductionList.period <= period,
-               sa.or_(distributed.c.distributed.is_(None) & (paid_ore != 0),
+               sa.or_(distributed.c.distributed.is_(None) & (paid_ore > 0),
                       distributed.c.distributed != paid_ore))
         .order_by(DeductionList.period, DeductionList.branch_id, DeductionList.employer_id)).all()
 
 
 def _unpaid_count(period: date) -> int:
-    paid = sa.select(Payment.id).where(Payment.list_id == DeductionList.id)
+    """Posted lists up to `period` with nothing paid (reversals counted), left out of the distribution."""
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(DeductionList)
-        .where(DeductionList.state == POSTED, DeductionList.period <= period,
-               DeductionList.reported_dues_ore + DeductionList.reported_insurance_ore > 0, ~sa.exists(paid))) or 0
+        .where(DeductionList.state == POSTED, DeductionList.period <= period, payment_state_sql() == UNPAID)) or 0
 
 
 def _fixed_amounts(list_ids: list[int]) -> dict[int, list[tuple[int, int]]]:

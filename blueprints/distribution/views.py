@@ -4,11 +4,12 @@ central registry's transfer list for the bank. Runs are never changed: there is 
 
 Branch officers and counties see the runs of their own branches and only their branches' figures
 (queries.py); only the central registry previews, runs and reads the transfer list."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask import make_response, redirect, request, url_for
 from flask_login import current_user
 
+from models.deduction import month_start, previous_period
 from models.receiving import period_text
 from rules.distribution import PART_NAMES
 from web import jobs
@@ -25,14 +26,10 @@ EXPORT_FORMATS = ("csv", "xlsx")
 BUSY = "En fordeling kjører allerede. Vent til den er ferdig før du starter en ny."
 
 
-def _last_month(today: date) -> date:
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
 def _period_form(data=None) -> PeriodForm:
     form = PeriodForm(data)
     if data is None or "periode" not in data:
-        form.periode.data = f"{_last_month(date.today()):%m.%Y}"
+        form.periode.data = f"{previous_period(month_start(date.today())):%m.%Y}"
     return form
 
 
@@ -98,7 +95,7 @@ def run():
 @bp.route("/jobb/<int:job_id>")
 @allow("central")
 def job(job_id: int):
-    found = queries.get_job(job_id)
+    found = jobs.get(job_id, JOB_KIND)
     period = found.arguments.get("period") or ""  # YYYY-MM
     label = f"{period[5:]}.{period[:4]}" if len(period) == 7 else period
     return render_page("distribution/job.html", "distribution/_job.html", job=found, period=period,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from models import Branch, County, DuesCode, DuesCodePeriod, Membership, MembershipChange, Person, db
 from models.scope import branch_scope, membership_scope
 from rules.lifecycle import CENTRAL_ONLY_CODES, REVIEWED_CODES, add_months, whole_months
+from web.pages import page_bounds
 
 
 def active_membership(user, membership_id: int) -> Membership:
@@ -153,8 +154,7 @@ def review(user, code: str | None, more_than_months: int | None, today: date, pa
     if more_than_months is not None:
         stmt = stmt.where(DuesCodePeriod.from_date < add_months(today, -more_than_months))
     count = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, -(-count // page_size))
-    page = min(max(page, 1), pages)
+    page, pages = page_bounds(count, page, page_size)
     rows = db.session.execute(
         stmt.order_by(DuesCodePeriod.from_date, Person.name_key, Membership.id)
         .limit(page_size).offset((page - 1) * page_size)

@@ -26,6 +26,7 @@ from models.dues import dues_on, rate_history
 from models.scope import branch_scope, membership_scope, person_scope
 from rules.dues import Dues, DuesError
 from rules.names import name_key, prefix_upper_bound
+from web.pages import page_bounds
 
 COUNT_CAP = 1000
 SORTS = {
@@ -129,8 +130,7 @@ def search(user, filters: dict, page: int, page_size: int) -> SearchResult:
     columns = SORTS.get(filters.get("sort"), SORTS["name"])
     descending = filters.get("dir") == "desc"
     order = [c.desc() if descending else c.asc() for c in columns]
-    pages = max(1, -(-min(count, COUNT_CAP) // page_size))
-    page = min(max(page, 1), pages)
+    page, pages = page_bounds(min(count, COUNT_CAP), page, page_size)
     page_ids = db.session.scalars(
         stmt.with_only_columns(Membership.id).order_by(*order).limit(page_size).offset((page - 1) * page_size)
     ).all()

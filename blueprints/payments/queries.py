@@ -13,6 +13,7 @@ from models import Branch, DeductionList, Employer, ListPayment, Payment, Paymen
 from models.deduction import POSTED
 from models.payment import list_amount_sql, list_paid_sql
 from models.scope import deduction_list_scope
+from web.pages import page_bounds
 
 SUGGESTION_LIMIT = 25  # lists suggested by amount (a KID typo is always shown)
 KID_CHUNK = 500
@@ -26,17 +27,12 @@ class Page:
     pages: int
 
 
-def _page_numbers(count: int, page: int, page_size: int) -> tuple[int, int]:
-    pages = max(1, -(-count // page_size))
-    return min(max(page, 1), pages), pages
-
-
 # --- transmissions --------------------------------------------------------------------------------
 
 def transmissions(page: int, page_size: int) -> Page:
     """The imported transmissions, the newest import first."""
     count = db.session.scalar(sa.select(sa.func.count(PaymentTransmission.id))) or 0
-    page, pages = _page_numbers(count, page, page_size)
+    page, pages = page_bounds(count, page, page_size)
     rows = db.session.scalars(
         sa.select(PaymentTransmission).order_by(PaymentTransmission.imported_at.desc(), PaymentTransmission.id.desc())
         .limit(page_size).offset((page - 1) * page_size)).all()
@@ -56,7 +52,7 @@ def transmission_payments(transmission: PaymentTransmission, page: int, page_siz
     """The transmission's payments in the file's order, each with its list (employer and branch)."""
     count = db.session.scalar(
         sa.select(sa.func.count(Payment.id)).where(Payment.transmission_id == transmission.id)) or 0
-    page, pages = _page_numbers(count, page, page_size)
+    page, pages = page_bounds(count, page, page_size)
     rows = db.session.scalars(_with_list(
         sa.select(Payment).where(Payment.transmission_id == transmission.id).order_by(Payment.id))
         .limit(page_size).offset((page - 1) * page_size)).all()
@@ -79,7 +75,7 @@ def unidentified_count() -> int:
 def unidentified(page: int, page_size: int) -> Page:
     """Every payment matched to nothing, the oldest settlement first."""
     count = unidentified_count()
-    page, pages = _page_numbers(count, page, page_size)
+    page, pages = page_bounds(count, page, page_size)
     rows = db.session.scalars(
         sa.select(Payment).where(Payment.list_id.is_(None)).options(selectinload(Payment.transmission))
         .order_by(Payment.settlement_date, Payment.id).limit(page_size).offset((page - 1) * page_size)).all()
@@ -177,7 +173,7 @@ def unpaid(user, days: int, now: datetime, page: int | None, page_size: int) -> 
     if page is None:
         pages = 1
     else:
-        page, pages = _page_numbers(count, page, page_size)
+        page, pages = page_bounds(count, page, page_size)
         stmt = stmt.limit(page_size).offset((page - 1) * page_size)
     lists = db.session.scalars(stmt).all()
     states = list_payments(lists)

@@ -10,6 +10,7 @@ from models import Branch, DeductionList, Employer, ListMessage, ListThread, Use
 from models.codes import N_
 from models.portal import EMPLOYER_SIDE, THREAD_STATES, UNION_SIDE
 from models.scope import deduction_list_scope
+from web.pages import page_bounds
 
 # Who wrote a message, as the other side reads it: the employer, or the union by the author's role.
 SIDE_NAMES = {"employer": N_("Arbeidsgiver"), "branch": N_("Fagforeningen"), "county": N_("Fylkeskretsen"),
@@ -131,8 +132,7 @@ def inbox(user, state: str | None, page: int, page_size: int) -> InboxPage:
     newest message first; one query for the page's rows (threads joined to the scoped lists)."""
     conditions = _inbox_conditions(user, state)
     count = db.session.scalar(_joined(sa.select(sa.func.count())).where(*conditions)) or 0
-    pages = max(1, -(-count // page_size))
-    page = min(max(page, 1), pages)
+    page, pages = page_bounds(count, page, page_size)
     unread = sa.case((unread_condition(side_of(user)), 1), else_=0)
     rows = db.session.execute(
         _joined(sa.select(ListThread.list_id, DeductionList.period, Employer.name, Employer.orgnr, Branch.number,

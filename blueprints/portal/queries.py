@@ -13,10 +13,10 @@ from flask import abort
 from sqlalchemy.orm import contains_eager, selectinload
 
 from models import AuditLog, Branch, DeductionLine, DeductionList, Employer, PortalEntry, User, db
-from models.deduction import EXPECTED, IN_PROGRESS, POSTED, RECEIVED
+from models.deduction import EXPECTED, IN_PROGRESS, POSTED, RECEIVED, previous_period
 from models.payment import ListPayment, list_payments
 from models.scope import deduction_list_scope, employer_list_scope
-from rules.lifecycle import add_months
+from web.pages import page_bounds
 
 HANDLED_STATES = (RECEIVED, IN_PROGRESS, POSTED)
 HISTORY_PAGE_SIZE = 20
@@ -89,8 +89,7 @@ def _history_lists(user, page: int, page_size: int) -> tuple[list[DeductionList]
     handled = DeductionList.state.in_(HANDLED_STATES)
     count = db.session.scalar(
         sa.select(sa.func.count(DeductionList.id)).where(employer_list_scope(user), handled)) or 0
-    pages = max(1, -(-count // page_size))
-    page = min(max(page, 1), pages)
+    page, pages = page_bounds(count, page, page_size)
     lists = db.session.scalars(
         _lists(user).where(handled)
         .order_by(DeductionList.period.desc(), Employer.name_key, Employer.id, Branch.number)
@@ -166,7 +165,7 @@ def month_changes(user, deduction_list: DeductionList) -> MonthChanges:
     """Who is new on the list, who is gone from it, and whose expected amount changed, against the
     previous month's list of the same employer and branch (none when there is no such list)."""
     previous = db.session.scalar(sa.select(DeductionList).where(
-        DeductionList.period == add_months(deduction_list.period, -1),
+        DeductionList.period == previous_period(deduction_list.period),
         DeductionList.employer_id == deduction_list.employer_id,
         DeductionList.branch_id == deduction_list.branch_id, employer_list_scope(user)))
     result = MonthChanges(previous)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from models import AuditLog, DuesCodePeriod, FollowUp, Membership, Person, db
 from rules.lifecycle import PENSION_AGE, PUPIL_AGE_LIMIT
+from web.pages import page_bounds
 
 DAILY_RUN = "routine_daily"  # the audit log's entity for a run of the daily routine
 
@@ -69,8 +70,7 @@ def open_follow_ups(user, page: int, page_size: int) -> QueuePage:
     """Open items, oldest first."""
     stmt = sa.select(FollowUp).where(FollowUp.done_at.is_(None), follow_up_scope(user))
     count = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    pages = max(1, -(-count // page_size))
-    page = min(max(page, 1), pages)
+    page, pages = page_bounds(count, page, page_size)
     rows = db.session.scalars(
         stmt.order_by(FollowUp.created_at, FollowUp.id).limit(page_size).offset((page - 1) * page_size)
         .options(selectinload(FollowUp.membership).selectinload(Membership.person),

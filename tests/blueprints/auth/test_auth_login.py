@@ -5,8 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditLog, LoginAttempt
-from tests.conftest import csrf_from
 from tests.factories import PASSWORD
+from tests.pages import csrf_from
 
 THROTTLED = "For mange mislykkede innlogginger. Av sikkerhetshensyn må du vente 15 minutter"
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from models import PersonNote, User, UserSession
-from tests.conftest import csrf_from
 from tests.factories import PASSWORD
+from tests.pages import csrf_from
 from tests.test_access import sign_in
 
 COOKIE = "register_session"

@@ -117,5 +117,13 @@ def test_flask_distribution_run_json(app, factory, session):
 
     again = app.test_cli_runner().invoke(args=["distribution", "run", "--period", "2026-03"])
     assert again.exit_code == 0 and again.output.startswith("Ingenting å fordele til og med 03.2026.")
-    wrong = app.test_cli_runner().invoke(args=["distribution", "run", "--period", "mars"])
-    assert wrong.exit_code == 2
+    for wrong in ("mars", "0000-03"):
+        result = app.test_cli_runner().invoke(args=["distribution", "run", "--period", wrong])
+        assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_a_payment_reversed_whole_leaves_the_list_unpaid_not_held_back(world):
+    pay(world, [(world.north_list.kid, 195_000)])
+    pay(world, [(world.north_list.kid, -195_000)])
+    plan = services.plan_distribution(MARCH)
+    assert (plan.lines, plan.held, plan.unpaid_count) == ([], [], 2)

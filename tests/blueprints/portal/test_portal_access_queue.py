@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from blueprints.deviations import services as deviations
 from models import AccessRequest, AuditLog, DeductionList, User, UserScope, db
-from tests.pages import sign_in
+from tests.pages import send, sign_in
 from web.passwords import hash_password
 
 CHOSEN = "mitt-eget-passord-123"
@@ -21,9 +21,6 @@ MARCH = date(2026, 3, 1)
 
 
 
-
-def send(client, url, data=None):
-    return client.post(url, data={**(data or {}), "csrf_token": client.csrf})
 
 
 @pytest.fixture

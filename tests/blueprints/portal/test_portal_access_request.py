@@ -10,8 +10,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
 from models import AccessRequest, AuditLog
-from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_orgnr
+from tests.pages import csrf_from
 
 CHOSEN = "mitt-eget-passord-123"
 UNKNOWN = "Fant ingen arbeidsgiver med dette organisasjonsnummeret. Kontakt fylkeskretsen."

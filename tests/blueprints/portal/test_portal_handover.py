@@ -9,18 +9,14 @@ import pytest
 import sqlalchemy as sa
 
 from models import AccessRequest, AuditLog, User, UserScope, UserSession
-from tests.conftest import csrf_from
 from tests.factories import PASSWORD
-from tests.pages import sign_in
+from tests.pages import csrf_from, send, sign_in
 
 CHOSEN = "karis-eget-passord-42"
 LINK = re.compile(r'<p class="invitation-link"><a href="(http://localhost/portal/overta/[^"]+)">')
 
 
 
-
-def send(client, url, data=None):
-    return client.post(url, data={**(data or {}), "csrf_token": client.csrf})
 
 
 @pytest.fixture

@@ -15,15 +15,12 @@ from flask_login import login_user
 from blueprints.portal import message_queries
 from models import AuditLog, DeductionList, ListMessage, ListThread
 from models.deduction import list_kid
-from tests.pages import sign_in, text
+from tests.pages import send, sign_in, text
 
 MARCH = date(2026, 3, 1)
 
 
 
-
-def send(client, url, data=None, **kwargs):
-    return client.post(url, data={**(data or {}), "csrf_token": client.csrf}, **kwargs)
 
 
 

@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import InsurancePeriod, Membership, Section, Transfer
-from tests.conftest import csrf_from
+from tests import pages
 from tests.factories import PASSWORD
+from tests.pages import csrf_from
 
 _sections = itertools.count(8100)
 
@@ -75,14 +76,10 @@ def client_for(app, world):
     return get
 
 
-def _send(client, url, data=None):
-    return client.post(url, data={**(data or {}), "csrf_token": client.csrf})
-
-
 @pytest.fixture
 def send():
     """POST a form with the client's CSRF token."""
-    return _send
+    return pages.send
 
 
 @pytest.fixture
@@ -92,7 +89,7 @@ def start_transfer(client_for, world, session):
     def start(to_branch=None, day="01.03.2026", membership=None, user="a", note="Flyttet til Fjellby"):
         membership = membership or world.member
         session.refresh(membership)
-        response = _send(client_for(user), f"/overforing/ny/{membership.id}", {
+        response = pages.send(client_for(user), f"/overforing/ny/{membership.id}", {
             "version": membership.version, "to_branch": (to_branch or world.b).id, "transfer_date": day,
             "note": note})
         assert response.status_code == 303, response.get_data(as_text=True)
