@@ -1,4 +1,5 @@
-"""Reading an employer's deduction list file (FORMATS.md section 1), CSV or XLSX, as a pure function.
+"""Reading an employer's deduction list file (FORMATS.md section 1), CSV or XLSX, as a pure function;
+and writing one as a payroll system does (`write_csv`, for the demo and the tests).
 
 `read_deduction_file(data)` gives every line of the file grouped into lists (one list = one period,
 one employer, one branch), or, if any line is bad, every bad line with its row, column and a
@@ -250,3 +251,29 @@ def _restore_leading_zeros(cell, text: str) -> str:
     if isinstance(cell.value, int | float) and not isinstance(cell.value, bool) and text.isdigit():
         return text.zfill(11)
     return text
+
+
+# --- writing a file as the payroll systems do -------------------------------------------------------
+
+def kroner_cell(ore: int | None) -> str:
+    """Øre as the payroll systems write kroner: `633,00`; empty for None."""
+    return "" if ore is None else f"{ore // 100},{ore % 100:02d}"
+
+
+def percent_cell(bp: int | None) -> str:
+    """Hundredths of a percent as `80` or `80,5`; empty for None."""
+    if bp is None:
+        return ""
+    whole, hundredths = divmod(bp, 100)
+    return str(whole) if not hundredths else f"{whole},{hundredths:02d}".rstrip("0")
+
+
+def write_csv(rows: list[dict], *, columns=COLUMNS, separator: str = ";", encoding: str = "utf-8") -> bytes:
+    """Rows (dicts by column name; missing keys and None are empty cells) as a CSV file with the
+    column names in the first row."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), delimiter=separator, lineterminator="\r\n",
+                            extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)

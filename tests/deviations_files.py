@@ -1,43 +1,20 @@
 """Employers' deduction list files (FORMATS.md section 1) for the deduction list tests.
 
 A plain module (not a test file), for every test that needs a file: `csv_bytes` writes rows of
-dicts as the payroll systems do, `xlsx_bytes` the same as a sheet, `people_rows` the rows of some
+dicts as the payroll systems do (rules.deduction_file.write_csv), `xlsx_bytes` the same as a sheet, `people_rows` the rows of some
 people (`reported` members, or strangers), and `employer_rows` /
 `employer_file` give the file an employer would send for a formed list (every expected member
 deducted exactly what the register expects), with the changes a test asks for.
 """
 import io
 
-COLUMNS = ("periode", "orgnr", "avdeling", "fodselsnummer", "medlemsnummer", "etternavn", "fornavn",
-           "stillingsprosent", "trekkgrunnlag", "kontingent", "forsikring")
+from rules.deduction_file import COLUMNS
+from rules.deduction_file import kroner_cell as kroner
+from rules.deduction_file import percent_cell as percent
+from rules.deduction_file import write_csv as csv_bytes
 
-
-def kroner(ore: int | None) -> str:
-    """Øre as the payroll systems write kroner: `633,00` (empty for None)."""
-    if ore is None:
-        return ""
-    return f"{ore // 100},{ore % 100:02d}"
-
-
-def percent(bp: int | None) -> str:
-    """Hundredths of a percent as `80` or `80,5` (empty for None)."""
-    if bp is None:
-        return ""
-    return str(bp // 100) if bp % 100 == 0 else f"{bp // 100},{bp % 100:02d}".rstrip("0")
-
-
-def csv_bytes(rows: list[dict], *, columns=COLUMNS, separator: str = ";", encoding: str = "utf-8") -> bytes:
-    """A CSV file with a header of `columns` and one line per dict (missing keys are empty cells)."""
-    lines = [separator.join(columns)]
-    for row in rows:
-        cells = []
-        for column in columns:
-            value = "" if row.get(column) is None else str(row[column])
-            if separator in value or '"' in value:
-                value = '"' + value.replace('"', '""') + '"'
-            cells.append(value)
-        lines.append(separator.join(cells))
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+__all__ = ["COLUMNS", "csv_bytes", "employer_file", "employer_rows", "kroner", "list_row", "percent",
+           "people_rows", "reported", "row", "xlsx_bytes"]
 
 
 def xlsx_bytes(rows: list[dict], *, columns=COLUMNS) -> bytes:

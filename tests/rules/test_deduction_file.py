@@ -232,3 +232,18 @@ def test_a_year_before_1900_is_refused_in_the_period_and_in_the_file():
         b"0000-03;974760673;7301;05128336003;Nordmann;Kari;633,00;125,00\n")
     assert not parsed.lists
     assert [(error.row, error.column) for error in parsed.errors] == [(2, "periode")]
+
+
+@pytest.mark.parametrize("separator", [";", ","])
+def test_a_written_file_reads_back(separator):
+    from rules.deduction_file import kroner_cell, percent_cell, write_csv
+
+    cells = {"periode": "2026-01", "orgnr": ORGNR, "avdeling": "101", "fodselsnummer": ASMUND,
+             "etternavn": "Bækkelund, jr.", "fornavn": "Åsmund", "stillingsprosent": percent_cell(8050),
+             "trekkgrunnlag": kroner_cell(3_300_000), "kontingent": kroner_cell(47_850),
+             "forsikring": kroner_cell(12_500), "ignored": "x"}
+    result = read_deduction_file(write_csv([cells], separator=separator))
+    [line] = result.lists[(2026, 1), ORGNR, 101]
+    assert (line.last_name, line.position_bp, line.pay_basis_ore, line.dues_ore, line.insurance_ore) == (
+        "Bækkelund, jr.", 8050, 3_300_000, 47_850, 12_500)
+    assert (kroner_cell(None), percent_cell(None), percent_cell(10_000)) == ("", "", "100")
