@@ -27,6 +27,12 @@ def format_kroner(ore: int) -> str:
     return f"{sign}{whole:,}".replace(",", " ") + f",{cents:02d}"
 
 
+def plain_amount(ore: int) -> str:
+    """Øre as a plain decimal string for machines (the commands' JSON): 63300 → '633.00', -5 → '-0.05'."""
+    sign = "-" if ore < 0 else ""
+    return f"{sign}{abs(ore) // 100}.{abs(ore) % 100:02d}"
+
+
 def format_whole_kroner(ore: int) -> str:
     """Øre as whole kroner without the unit, for amounts rounded to kroner: 53600 → '536'."""
     if ore % 100:

@@ -59,9 +59,15 @@ def national_id(value: str | None) -> str:
     return f"{value[:6]} {value[6:]}" if value and len(value) == 11 else (value or "")
 
 
+def period(day) -> str:
+    """A month (a list's or a run's period) as users write it: `03.2026`."""
+    return f"{day:%m.%Y}" if day else ""
+
+
 def register(app) -> None:
     app.add_template_filter(kroner, "kr")
     app.add_template_filter(norwegian_date, "date")
+    app.add_template_filter(period, "period")
     app.add_template_filter(norwegian_datetime, "datetime")
     app.add_template_filter(percent, "percent")
     app.add_template_filter(national_id, "nid")

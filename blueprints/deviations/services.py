@@ -43,7 +43,7 @@ from models.scope import branch_scope
 from rules.csvfile import RowError
 from rules.deduction_file import FileLine, ListKey, read_deduction_file
 from rules.dues import DuesError, check_pay, member_dues, rates_on
-from rules.money import format_kroner, format_percent
+from rules.money import format_kroner, format_percent, plain_amount
 from rules.reconcile import UNEXPECTED, Reported
 
 Refused = changes.Refused
@@ -647,9 +647,7 @@ def counts_text(counts: dict[str, int]) -> str:
 
 def _kroner_text(ore: int | None) -> str | None:
     """`"633.00"`, `"-0.05"`: the amount as the commands' JSON gives it (exact, a point as decimal mark)."""
-    if ore is None:
-        return None
-    return f"{'-' if ore < 0 else ''}{abs(ore) // 100}.{abs(ore) % 100:02d}"
+    return None if ore is None else plain_amount(ore)
 
 
 def list_as_dict(deduction_list: DeductionList, lines: list[DeductionLine]) -> dict:

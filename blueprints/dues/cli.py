@@ -13,6 +13,7 @@ from models.dues import rate_history
 from rules.csvfile import ParseError, parse_date, parse_kroner, parse_percent
 from rules.dues import DuesError, rates_on, working_dues
 from rules.kid import KidError, make_kid, parse_kid
+from rules.money import plain_amount
 
 from . import bp
 
@@ -23,12 +24,6 @@ def _refuse(reasons: list[str], as_json: bool):
     else:
         click.echo("\n".join(reasons), err=True)
     sys.exit(1)
-
-
-def plain_amount(ore: int) -> str:
-    """Øre as a plain decimal string for machines: 63300 → '633.00'."""
-    sign = "-" if ore < 0 else ""
-    return f"{sign}{abs(ore) // 100}.{abs(ore) % 100:02d}"
 
 
 @bp.cli.command("quote")
