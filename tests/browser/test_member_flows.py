@@ -48,6 +48,38 @@ def test_officer_finds_member_as_they_type_and_corrects_the_address(officer_page
     expect(change.locator("ins")).to_have_text("Strandkaien 12 B")
 
 
+def test_leaving_the_search_field_keeps_the_results_under_the_pointer(officer_page, seed):
+    # Pressing a result moves the focus out of the search field. Searching again then would replace the
+    # row under the pointer before the button is released, and the click would be lost.
+    page = officer_page
+    page.goto("/medlemmer/")
+    page.get_by_label(SEARCH_LABEL).fill("Ødegård")
+    expect(page).to_have_url(re.compile(r"q=%C3%98deg%C3%A5rd"))
+    searches = []
+    page.on("request", lambda request: "q=" in request.url and searches.append(request.url))
+
+    page.get_by_role("link", name="Ødegård, Kari").hover()
+    page.mouse.down()
+    page.mouse.up()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kari Ødegård")
+    assert searches == []
+
+
+def test_a_filter_applies_as_soon_as_it_is_changed(officer_page):
+    page = officer_page
+    page.goto("/medlemmer/")
+    expect(results(page)).to_have_count(5)
+
+    page.get_by_label("Bare returpost").check()
+    expect(page.locator("#results .count")).to_have_text("Ingen treff.")
+    page.get_by_label("Bare returpost").uncheck()
+    expect(results(page)).to_have_count(5)
+
+    page.get_by_label("Arbeidsgiver (navn eller org.nr.)").fill("Haukeland")
+    page.keyboard.press("Tab")  # a text filter applies when the field is left
+    expect(results(page).locator("td:first-child a")).to_have_text(["Ødegaard, Per", "Ødegård, Kari"])
+
+
 def test_member_of_another_branch_is_neither_found_nor_shown(officer_page, seed):
     page = officer_page
     page.goto("/medlemmer/")

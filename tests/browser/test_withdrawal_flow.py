@@ -52,6 +52,7 @@ def test_officer_withdraws_a_member_and_finds_them_in_the_stop_queue(page, live_
 
     page.goto("/medlemmer/")
     page.get_by_label("Navn, medlemsnummer eller fødselsnummer").fill("Utvik")
+    expect(page).to_have_url(re.compile(r"q=Utvik"))  # the list has narrowed (as a person would wait)
     page.get_by_role("link", name="Utvik, Trond").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Trond Utvik")
 
