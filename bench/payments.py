@@ -23,7 +23,9 @@ would do through the application over weeks):
     with the commit, as `flask payments import` does: KIDs of the lists in the database, each
     repeated many times, about 2 % unknown KIDs (unidentified payments) and 0,5 % reversals (type 18).
     Each of --repeat runs imports a new transmission; the fastest counts. Parsing alone
-    (rules.payment_file.read_payment_file) is timed too;
+    (rules.payment_file.read_payment_file) is timed too, and so is another such file imported as the
+    upload does it: through the import job (blueprints/payments/jobs.py, run inline here), the file
+    stored with the job;
 (b) distribution: blueprints.distribution.services.run_distribution(period, SYSTEM) with the commit,
     as the job and `flask distribution run` do. Run before (a), so that it distributes what the setup
     paid. Each of --repeat runs starts from the same state (the run before it deleted, in setup).
@@ -52,6 +54,7 @@ from models import (  # noqa: E402
     DistributionRun,
     Payment,
     PaymentTransmission,
+    User,
     db,
     utcnow,
 )
@@ -101,6 +104,23 @@ def import_file(data: bytes, name: str):
         sys.exit(f"the payment file was refused: {outcome.message} {[str(e) for e in outcome.errors[:3]]}")
     db.session.commit()
     return outcome
+
+
+def import_through_job(data: bytes, name: str) -> dict:
+    """As the upload does: the file into an import job's parameters and the job run to its end (inline
+    here; the web process runs it in a thread)."""
+    from flask import current_app
+
+    from blueprints.payments.jobs import KIND, params
+    from web import jobs
+
+    user = db.session.scalar(sa.select(User).where(User.role == "central").order_by(User.id).limit(1))
+    current_app.config["JOB_RUNNER"] = "inline"
+    row = jobs.submit(KIND, params(user, data, name), user)
+    db.session.commit()
+    if row.state != "done":
+        sys.exit(f"the import job ended {row.state}: {row.message}")
+    return row.outcome
 
 
 def pay_the_month(period: date, rng: random.Random) -> dict:
@@ -181,7 +201,7 @@ def measure_distribution(period: date, repeat: int) -> dict:
 
 def measure_import(rng: random.Random, repeat: int, count: int) -> dict:
     kids = list(db.session.scalars(sa.select(DeductionList.kid).order_by(DeductionList.id)))
-    runs = []
+    runs, job_runs = [], []
     for n in range(repeat):
         data = big_file(rng, kids, count, 9100001 + n)
         parse_seconds, _, parsed = timed(read_payment_file, data)
@@ -191,12 +211,17 @@ def measure_import(rng: random.Random, repeat: int, count: int) -> dict:
         runs.append((seconds, cpu, parse_seconds, len(data), outcome))
         log(f"(a) run {n + 1}: imported {count} transactions in {seconds:.2f} s (parsing {parse_seconds:.2f} s): "
             f"{outcome.matched} matched, {outcome.unidentified} unidentified")
+        job_seconds, _, job_outcome = timed(import_through_job, big_file(rng, kids, count, 9200001 + n),
+                                            f"opplastet-{n + 1}.txt")
+        job_runs.append(job_seconds)
+        log(f"(a) run {n + 1}: the same through the import job in {job_seconds:.2f} s: {job_outcome['message']}")
     seconds, cpu, parse_seconds, size, outcome = min(runs, key=lambda r: r[0])
     reversals = db.session.scalar(sa.select(sa.func.count()).where(
         Payment.transmission_id == outcome.transmission.id, Payment.transaction_type == 18))
     return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "parse_seconds": round(parse_seconds, 2),
             "transactions": outcome.transactions, "matched": outcome.matched, "unidentified": outcome.unidentified,
             "reversals": reversals, "lists_named": len(kids), "file_bytes": size, "runs": [round(r[0], 2) for r in runs],
+            "through_job_seconds": round(min(job_runs), 2), "through_job_runs": [round(r, 2) for r in job_runs],
             "goal": f"under {GOALS['import_seconds']} s", "goal_met": seconds < GOALS["import_seconds"]}
 
 

@@ -61,6 +61,21 @@ def test_a_refused_job_fails_with_the_message_for_the_user(app_ctx, registered):
     assert stored.result is None and stored.finished_at is not None
 
 
+def test_a_refused_job_keeps_the_details_it_gives_for_its_page(app_ctx, registered):
+    def refuse(params, progress):
+        db.session.add(County(number=9904, name="Aldri lagret"))
+        db.session.flush()
+        raise jobs.JobRefused("Filen ble avvist med 1 feil.", {"errors": [{"row": 7, "message": "Feil sum"}]})
+
+    registered("test.refuse-details", refuse)
+    row = jobs.submit("test.refuse-details", {}, None)
+    db.session.expire_all()
+    stored = db.session.get(Job, row.id)
+    assert stored.state == "failed" and stored.message == "Filen ble avvist med 1 feil."
+    assert stored.outcome == {"errors": [{"row": 7, "message": "Feil sum"}]}
+    assert db.session.scalar(sa.select(County).where(County.number == 9904)) is None  # rolled back
+
+
 def test_a_broken_job_fails_keeping_what_it_committed_and_logs_the_error(app_ctx, registered, caplog):
     def break_halfway(params, progress):
         db.session.add(County(number=9901, name="Før fremdriften"))

@@ -1,4 +1,4 @@
-"""Running background jobs (models.job.Job): forming a month's lists, later payment imports and
+"""Running background jobs (models.job.Job): forming a month's lists, payment imports and
 distribution runs. A job's progress and result live in its row, so any worker can show them.
 
 `JOB_RUNNER` (config) says where a job runs:
@@ -37,7 +37,12 @@ STALE_AFTER = timedelta(hours=1)
 
 
 class JobRefused(ValueError):
-    """The job's input is refused; the message is for the user (Norwegian)."""
+    """The job's input is refused; the message is for the user (Norwegian), and the result, when given,
+    the details for its page (a refused file's errors, say)."""
+
+    def __init__(self, message: str, result: dict | None = None):
+        super().__init__(message)
+        self.result = result
 
 
 def job(kind: str):
@@ -133,6 +138,7 @@ def run(job_id: int) -> None:
         row.state = FAILED
         if isinstance(error, JobRefused):
             row.message = str(error)
+            row.result = json.dumps(error.result, ensure_ascii=False) if error.result else None
         else:
             log.exception("job %s (%s) failed", job_id, row.kind)
             row.message = "Jobben stoppet på grunn av en feil. Det som var gjort før feilen, er lagret; kjør den på nytt."

@@ -12,12 +12,15 @@ from flask_login import current_user
 from models import utcnow
 from models.codes import N_
 from rules.money import format_kroner
+from web import jobs
 from web.access import allow
 from web.export import money_cell, table_response
 from web.pages import render_page
 
 from . import bp, queries, services
 from .forms import MatchForm, UploadForm
+from .jobs import KIND as JOB_KIND
+from .jobs import params as import_params
 
 EXPORT_FORMATS = ("csv", "xlsx")
 TRANSACTION_TYPES = {  # FORMATS.md section 2; the template translates them
@@ -42,11 +45,11 @@ def _unpaid_days() -> int:
 
 # --- the landing page and the upload --------------------------------------------------------------
 
-def _index(form: UploadForm | None = None, outcome=None, status: int = 200):
+def _index(form: UploadForm | None = None, status: int = 200):
     central = current_user.role == "central"
     return render_page(
         "payments/index.html", "payments/_transmissions.html", status=status,
-        form=(form or UploadForm()) if central else None, outcome=outcome,
+        form=(form or UploadForm()) if central else None,
         transmissions=queries.transmissions(_page_number(), _page_size()) if central else None,
         unidentified=queries.unidentified_count(),
         unpaid=queries.unpaid_count(current_user, _unpaid_days(), utcnow()), days=_unpaid_days())
@@ -66,8 +69,9 @@ def _file_name(name: str | None) -> str | None:
 @bp.route("/last-opp", methods=["GET", "POST"])
 @allow("central")
 def upload():
-    """All or nothing: a refused file shows every error with its line; a file imported before
-    changes nothing and says so; an imported one leads to its transmission."""
+    """The file is imported by a background job; the answer is the job's page, which shows the
+    outcome: the transmission imported, a file imported before (nothing changed), or a refused file
+    with every error and its line (nothing stored)."""
     if request.method == "GET":
         return redirect(url_for("payments.index"))
     form = UploadForm()
@@ -77,13 +81,16 @@ def upload():
     if not data:
         form.file.errors.append("Filen er tom.")
         return _index(form, status=422)
-    outcome = services.import_payment_file(current_user, data, _file_name(form.file.data.filename))
-    if not outcome.ok:
-        return _index(form, outcome, status=422)  # nothing stored: the request rolls back
-    if outcome.already:
-        return _index(form, outcome)
-    flash(outcome.message, "success")
-    return redirect(url_for("payments.transmission", transmission_id=outcome.transmission.id), 303)
+    job = jobs.submit(JOB_KIND, import_params(current_user, data, _file_name(form.file.data.filename)), current_user)
+    return redirect(url_for("payments.job", job_id=job.id), 303)
+
+
+@bp.route("/import/<int:job_id>")
+@allow("central")
+def job(job_id: int):
+    found = jobs.get(job_id, JOB_KIND)
+    return render_page("payments/job.html", "payments/_job.html", job=found,
+                       period_label=found.arguments.get("file_name") or "")
 
 
 # --- a transmission -------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
-"""The central registry distributes a month's dues in a real browser: it opens Fordeling, asks for the
-preview of 01.2024, is stopped when it confirms without ticking the box, ticks it, confirms (accepting
+"""The central registry distributes a month's dues in a real browser: it uploads the bank's payment file
+and watches its import job reach the end, opens Fordeling, asks for the preview of 01.2024, is stopped when it confirms without ticking the box, ticks it, confirms (accepting
 the dialog), watches the job's progress page reach the end, opens the run and a branch's report, and
 expands the members behind a list.
 
 The seed is the test's own: county 7790 with branches 7791 "Hammerfest Fagforening" (1,75 %: two members
 at 30 000 kr, 1 300,00 kr, central 690,00, local 360,00) and 7792 "Alta Fagforening" (2,00 %: one member
-at 40 000 kr, 925,00 kr, central 460,00, local 340,00), one employer, January 2024 lists posted and
-paid. An early month, so that no other browser test's lists are in its run."""
+at 40 000 kr, 925,00 kr, central 460,00, local 340,00), one employer, January 2024 lists posted, and
+the bank's file that pays them. An early month, so that no other browser test's lists are in its run."""
 import random
 import re
 from dataclasses import dataclass
@@ -15,7 +15,6 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from blueprints.payments import services as payments
 from models import Employment, db
 from rules.payment_file import Transaction, build_payment_file
 from tests.payments_world import post_list
@@ -32,6 +31,7 @@ EMPLOYER = "Finnmarkssykehuset HF"
 class DistributionSeed:
     central: str
     north_id: int
+    payment_file: bytes
 
 
 @pytest.fixture(scope="session")
@@ -60,10 +60,8 @@ def distribution_seed(live_app) -> DistributionSeed:
                                             settlement_date=date(2024, 3, 20),
                                             amount_ore=deduction_list.reported_total_ore, kid=deduction_list.kid))
         assert [t.amount_ore for t in transactions] == [130_000, 92_500]
-        imported = payments.import_payment_file(
-            central, build_payment_file(transactions, transmission_number="7790001"), "ocr-januar.txt")
-        assert imported.ok and not imported.already, imported.errors
-        seed = DistributionSeed(central.username, north.id)
+        seed = DistributionSeed(central.username, north.id,
+                                build_payment_file(transactions, transmission_number="7790001"))
         db.session.commit()
     return seed
 
@@ -74,6 +72,19 @@ def test_central_registry_previews_confirms_and_reads_a_distribution(page, live_
     page.get_by_label("Passord").fill(PASSWORD)
     page.get_by_role("button", name="Logg inn").click()
     expect(page.get_by_role("button", name="Logg ut")).to_be_visible()
+
+    # The bank's file is imported in the background; its page follows the job to the outcome.
+    page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Innbetalinger").click()
+    page.get_by_label("Innbetalingsfil fra banken (OCR giro)").set_input_files(
+        {"name": "ocr-januar.txt", "mimeType": "text/plain", "buffer": distribution_seed.payment_file})
+    page.get_by_role("button", name="Importer filen").click()
+    expect(page).to_have_url(re.compile(r"/innbetalinger/import/\d+$"))
+    expect(page.locator("#job")).to_contain_text("ocr-januar.txt")
+    expect(page.locator("#job [data-state]")).to_have_text("Ferdig", timeout=20_000)
+    expect(page.locator("#job").get_by_role("status")).to_contain_text(
+        "2 transaksjoner, 2 koblet til trekkliste med KID, 0 uidentifiserte, til sammen 2 225,00 kr")
+    page.get_by_role("link", name="Se forsendelsen").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("7790001")
 
     page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Fordeling").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Fordeling")

@@ -38,6 +38,17 @@ def text(response) -> str:
     return html_lib.unescape(response.get_data(as_text=True))
 
 
+def job_page(client, response) -> str:
+    """The page of the import job an upload answered with (the tests run jobs at once)."""
+    assert response.status_code == 303
+    assert re.fullmatch(r"/innbetalinger/import/\d+", response.headers["Location"])
+    return text(client.get(response.headers["Location"]))
+
+
+def transmission_link(html: str) -> str:
+    return re.search(r'href="(/innbetalinger/forsendelse/\d+)"', html).group(1)
+
+
 def stored(session) -> tuple[int, int, int]:
     session.expire_all()
     return tuple(session.scalar(sa.select(sa.func.count()).select_from(model))
@@ -98,14 +109,16 @@ def test_the_landing_page_for_central_has_the_upload_form_and_the_counts(client,
 def test_a_good_file_is_imported_and_its_transmission_shown(app, client, post, session, central, world):
     before = stored(session)
     response = upload(post, payment_file([(world.north_list.kid, 195_000), (UNKNOWN_KID, 40_000)]), "mai.txt")
-    assert response.status_code == 303
     assert stored(session) == (before[0] + 1, before[1] + 2, before[2] + 1)
     transmission = session.scalar(sa.select(PaymentTransmission).order_by(PaymentTransmission.id.desc()))
-    assert response.headers["Location"] == f"/innbetalinger/forsendelse/{transmission.id}"
 
-    html = text(client.get(response.headers["Location"]))
+    job = job_page(client, response)
+    assert "mai.txt" in job and "Ferdig" in job
     assert ("importert: 2 transaksjoner, 1 koblet til trekkliste med KID, 1 uidentifiserte, til sammen "
-            "2 350,00 kr.") in html  # the flash
+            "2 350,00 kr.") in job
+    assert transmission_link(job) == f"/innbetalinger/forsendelse/{transmission.id}"
+
+    html = text(client.get(transmission_link(job)))
     assert counts(html) == {"transactions": "2", "matched": "1", "unidentified": "1"}
     assert "mai.txt" in html
     north = world.north_list
@@ -123,7 +136,7 @@ def test_a_good_file_is_imported_and_its_transmission_shown(app, client, post, s
 
 def test_a_reversal_is_shown_negative_and_marked(client, post, central, world):
     response = upload(post, payment_file([(world.north_list.kid, 195_000), (world.north_list.kid, -5_000)]))
-    html = text(client.get(response.headers["Location"]))
+    html = text(client.get(transmission_link(job_page(client, response))))
     assert "-50,00 kr" in html and "Reversering med KID" in html
     assert html.count('<span class="tag tag-warn">Reversering</span>') == 1
 
@@ -134,9 +147,8 @@ def test_a_refused_file_shows_every_error_with_its_line_and_stores_nothing(clien
     lines[-1] = lines[-1][:24] + f"{1:017d}" + lines[-1][41:]  # end of transmission too
     before = stored(session)
     response = upload(post, "".join(line + "\n" for line in lines).encode("cp1252"))
-    assert response.status_code == 422
-    html = text(response)
-    assert "Filen ble avvist med 2 feil. Ingenting er lagret." in html
+    html = job_page(client, response)
+    assert "Filen ble avvist med 2 feil. Ingenting er lagret." in html and "Feilet" in html
     rows = re.findall(r'<tr><td class="num">(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>', html)
     assert [(line, column) for line, column, _ in rows] == [("7", "sumbeløp"), ("8", "sumbeløp")]
     assert "oppgir sum 0,01 kr" in rows[1][2]
@@ -145,14 +157,11 @@ def test_a_refused_file_shows_every_error_with_its_line_and_stores_nothing(clien
 
 def test_the_same_file_twice_says_it_was_imported_and_changes_nothing(app, client, post, session, central, world):
     content = payment_file([(world.north_list.kid, 195_000)])
-    first = upload(post, content)
-    assert first.status_code == 303
+    first = transmission_link(job_page(client, upload(post, content)))
     before = stored(session)
-    again = upload(post, content)
-    assert again.status_code == 200
-    html = text(again)
-    assert "Filen er allerede importert" in html and "er allerede importert. Ingenting er endret." in html
-    assert f'href="{first.headers["Location"]}"' in html
+    html = job_page(client, upload(post, content))
+    assert "er allerede importert. Ingenting er endret." in html
+    assert transmission_link(html) == first
     assert stored(session) == before
     assert paid_ore(app, world.north_list) == 195_000
 
@@ -171,6 +180,16 @@ def test_no_file_or_an_empty_file_is_told_next_to_the_field(post, session, centr
 
 def test_unknown_transmission_is_404(client, central):
     assert client.get("/innbetalinger/forsendelse/999999").status_code == 404
+
+
+def test_an_import_job_is_shown_to_the_central_registry_only(client, login, post, world):
+    login(world.central)
+    location = upload(post, payment_file([(world.north_list.kid, 195_000)])).headers["Location"]
+    assert client.get(location).status_code == 200
+    assert client.get("/innbetalinger/import/999999").status_code == 404
+    post("/logg-ut")
+    login(world.county_officer)
+    assert client.get(location).status_code == 403
 
 
 # --- unidentified payments ------------------------------------------------------------------------
@@ -367,7 +386,8 @@ def every_url(payment: Payment) -> list[tuple[str, str]]:
     return [("get", "/innbetalinger/"), ("post", "/innbetalinger/last-opp"),
             ("get", f"/innbetalinger/forsendelse/{payment.transmission_id}"), ("get", "/innbetalinger/uidentifiserte"),
             ("get", f"/innbetalinger/{payment.id}/koble"), ("post", f"/innbetalinger/{payment.id}/koble"),
-            ("get", "/innbetalinger/ubetalte"), ("get", "/innbetalinger/ubetalte?format=csv")]
+            ("get", "/innbetalinger/ubetalte"), ("get", "/innbetalinger/ubetalte?format=csv"),
+            ("get", "/innbetalinger/import/1")]
 
 
 @pytest.mark.parametrize("role", ["north_officer", "south_officer", "employer_contact"])
