@@ -28,7 +28,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from models import Branch, DeductionList, User, db
+from models import Branch, DeductionList, User, db, utcnow
 from models.deduction import EXPECTED, IN_PROGRESS, POSTED, RECEIVED, next_period
 from models.payment import list_amount_ore, list_payments
 from rules.kid import is_valid_kid, make_kid
@@ -62,7 +62,7 @@ class DemoPayments:
     total_ore: int = 0
     period: date | None = None  # the month distributed
     states: dict[str, int] = field(default_factory=dict)  # payment state of that month's posted lists
-    unpaid_queue: int = 0  # posted lists unpaid longer than UNPAID_AFTER_DAYS
+    unpaid_queue: int = 0  # the county's queue: posted lists not paid in full after UNPAID_AFTER_DAYS
     run_id: int | None = None
     run_lists: int = 0
     run_held: int = 0
@@ -75,7 +75,8 @@ class DemoPayments:
         text = (f"Innbetalinger: {self.files} filer fra banken med {self.transactions} transaksjoner "
                 f"({self.matched} koblet med KID, {self.unidentified} uidentifiserte), til sammen "
                 f"{format_kroner(self.total_ore)} kr. Framførte trekklister for {self.period:%m.%Y}: {states}; "
-                f"{self.unpaid_queue} ikke betalt etter {current_app.config['UNPAID_AFTER_DAYS']} dager.")
+                f"{self.unpaid_queue} framførte trekklister er ikke betalt fullt ut etter "
+                f"{current_app.config['UNPAID_AFTER_DAYS']} dager.")
         if self.run_id is not None:
             text += (f" Fordeling {self.run_id} for {self.period:%m.%Y}: {self.run_lists} trekklister, "
                      f"{format_kroner(self.run_paid_ore)} kr fordelt, {self.run_held} holdt tilbake.")
@@ -92,6 +93,7 @@ class DemoPayments:
 def make_demo_payments(*, today: date, seed: int) -> DemoPayments:
     """Import the bank's files for the demo's months and distribute the oldest (no commit)."""
     from blueprints.distribution.services import run_distribution
+    from blueprints.payments.queries import unpaid_count
     from web.commands import SYSTEM
 
     oldest, middle, last = demo_periods(today)
@@ -147,9 +149,7 @@ def make_demo_payments(*, today: date, seed: int) -> DemoPayments:
     summary.states = {state: 0 for state in PAYMENT_STATES}
     for payment in states.values():
         summary.states[payment.state] += 1
-    limit = datetime.combine(today, time()) - timedelta(days=current_app.config["UNPAID_AFTER_DAYS"])
-    summary.unpaid_queue = sum(1 for dl in posted if dl.posted_at < limit and states[dl.id].amount_ore > 0
-                               and states[dl.id].state == UNPAID)
+    summary.unpaid_queue = unpaid_count(SYSTEM, current_app.config["UNPAID_AFTER_DAYS"], utcnow())
 
     run = run_distribution(oldest, SYSTEM)
     if run is not None:
