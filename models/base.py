@@ -59,10 +59,12 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
 
     Straight to the driver: SQLAlchemy's per-row parameter handling would cost more than the
     database's own work. Each column type's bind processor still turns values into what SQLAlchemy
-    itself would store (dates as text on SQLite, for example). Every row has the first row's keys."""
+    itself would store (dates as text on SQLite, for example). Every row has the first row's keys.
+    On PostgreSQL the rows go in by COPY, several times faster than an INSERT per row."""
     if not rows:
         return
     dialect = conn.dialect
+    copy = dialect.name == "postgresql"
     # A column the rows leave out gets its scalar Python default here, or the database's default.
     defaults = {c.name: c.default.arg for c in table.columns
                 if c.name not in rows[0] and c.default is not None and c.default.is_scalar}
@@ -79,5 +81,12 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
         params_row = list(values(row)) if len(names) > 1 else [values(row)]
         for index, process in convert:
             params_row[index] = process(params_row[index])
-        params.append(tuple(params_row) if compiled.positional else dict(zip(names, params_row)))
+        params.append(tuple(params_row) if compiled.positional or copy else dict(zip(names, params_row)))
+    if copy:
+        quote = dialect.identifier_preparer.quote
+        statement = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
+        with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as stream:
+            for params_row in params:
+                stream.write_row(params_row)
+        return
     conn.exec_driver_sql(str(compiled), params)
