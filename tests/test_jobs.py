@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import County, Job, db, utcnow
+from models import County, Job, changes, db, utcnow
+from rules.csvfile import ParseError
 from web import jobs
 
 from .conftest import database_url, make_migrated_app
@@ -59,6 +60,21 @@ def test_a_refused_job_fails_with_the_message_for_the_user(app_ctx, registered):
     assert stored.state == "failed" and stored.finished
     assert stored.message == "Perioden 13.2026 finnes ikke."
     assert stored.result is None and stored.finished_at is not None
+
+
+@pytest.mark.parametrize("refusal", [changes.Refused(None, "Måneden er allerede fordelt."),
+                                     ParseError("Måneden er allerede fordelt.")])
+def test_a_refusal_of_the_rules_is_the_jobs_message(app_ctx, registered, caplog, refusal):
+    def refuse(params, progress):
+        raise refusal
+
+    registered("test.rules-refuse", refuse)
+    with caplog.at_level(logging.ERROR, logger="web.jobs"):
+        row = jobs.submit("test.rules-refuse", {}, None)
+    db.session.expire_all()
+    stored = db.session.get(Job, row.id)
+    assert stored.state == "failed" and stored.message == "Måneden er allerede fordelt."
+    assert caplog.records == []  # a refusal is no error to log
 
 
 def test_a_refused_job_keeps_the_details_it_gives_for_its_page(app_ctx, registered):

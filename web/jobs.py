@@ -7,8 +7,9 @@ distribution runs. A job's progress and result live in its row, so any worker ca
 - "inline": at once, inside the submitting request or command (tests, and the CLI).
 
 A job function takes its parameters and a `progress(done, total)` callback and returns a JSON-able
-result; a `JobRefused` becomes the job's message for the user, any other error a generic one (and
-the log gets the traceback).
+result. A refusal (`JobRefused`, or the rules' own: `models.changes.Refused`, `rules.csvfile.ParseError`)
+becomes the job's message for the user, any other error a generic one (and the log gets the
+traceback).
 
 `wait(job_id)` joins a job's thread in this process (tests; an orderly shutdown).
 
@@ -25,8 +26,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Flask, abort, current_app
 
-from models import Job, db, utcnow
+from models import Job, changes, db, utcnow
 from models.job import DONE, FAILED, QUEUED, RUNNING
+from rules.csvfile import ParseError
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -136,9 +138,10 @@ def run(job_id: int) -> None:
         db.session.rollback()
         row = db.session.get(Job, job_id)
         row.state = FAILED
-        if isinstance(error, JobRefused):
+        if isinstance(error, JobRefused | changes.Refused | ParseError):
             row.message = str(error)
-            row.result = json.dumps(error.result, ensure_ascii=False) if error.result else None
+            if getattr(error, "result", None):
+                row.result = json.dumps(error.result, ensure_ascii=False)
         else:
             log.exception("job %s (%s) failed", job_id, row.kind)
             row.message = "Jobben stoppet på grunn av en feil. Det som var gjort før feilen, er lagret; kjør den på nytt."

@@ -2,25 +2,15 @@
 exit 0 on success, 1 on refused input (with the reasons), 2 on wrong usage."""
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 
 from models import db
-from rules.csvfile import ParseError
-from rules.deduction_file import parse_month
 from rules.idnumbers import parse_orgnr
-from web.commands import SYSTEM, finish_import
+from web.commands import SYSTEM, finish_import, parse_period, refuse
 
 from . import bp, queries, services
-
-
-def _period(text: str) -> date:
-    try:
-        return parse_month(text)
-    except ParseError as error:
-        raise click.BadParameter(str(error), param_hint="--period") from error
 
 
 @bp.cli.command("form")
@@ -29,12 +19,9 @@ def _period(text: str) -> date:
 def form_command(period: str, as_json: bool):
     """Form the expected lists of a month for every employer and branch (again: changes nothing)."""
     try:
-        result = services.form_lists(_period(period))
+        result = services.form_lists(parse_period(period))
     except services.Refused as refused:
-        db.session.rollback()
-        click.echo(json.dumps({"ok": False, "message": refused.message}, ensure_ascii=False) if as_json
-                   else refused.message)
-        sys.exit(1)
+        refuse(refused.message, as_json)
     db.session.commit()
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False) if as_json else result.message)
 
@@ -63,7 +50,7 @@ def show_command(period: str, orgnr: str, branch_number: int, as_json: bool):
         orgnr = parse_orgnr(orgnr)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--employer") from error
-    found = queries.find_list(SYSTEM, _period(period), orgnr, branch_number)
+    found = queries.find_list(SYSTEM, parse_period(period), orgnr, branch_number)
     if found is None:
         click.echo("Fant ingen trekkliste for den perioden, arbeidsgiveren og fagforeningen.", err=True)
         sys.exit(1)

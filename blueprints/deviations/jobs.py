@@ -1,21 +1,14 @@
 """The deduction lists' background jobs (web/jobs.py)."""
-from rules.csvfile import ParseError
 from rules.deduction_file import parse_month
-from web.jobs import JobRefused, Progress, job
+from web.jobs import Progress, job
 
-from .services import Refused, form_lists
+from .services import form_lists
 
 KIND = "lists.form"
 
 
 @job(KIND)
 def form_lists_job(params: dict, progress: Progress) -> dict:
-    """Form the expected lists of a month; params: {"period": "YYYY-MM"}."""
-    try:
-        period = parse_month(str(params.get("period", "")))
-    except ParseError as error:
-        raise JobRefused(str(error)) from error
-    try:
-        return form_lists(period, progress=progress).as_dict()
-    except Refused as refused:
-        raise JobRefused(refused.message) from refused
+    """Form the expected lists of a month; params: {"period": "YYYY-MM"}. A wrong month or a refusal of
+    the rules ends the job with its message (web/jobs.py)."""
+    return form_lists(parse_month(str(params.get("period", ""))), progress=progress).as_dict()

@@ -1,14 +1,11 @@
 """`flask distribution run --period YYYY-MM [--json]` (FORMATS.md section 4): one transaction; exit 0
 on success (also when there was nothing to distribute), 1 on refused input, 2 on wrong usage."""
 import json
-import sys
 
 import click
 
 from models import db
-from rules.csvfile import ParseError
-from rules.deduction_file import parse_month
-from web.commands import SYSTEM
+from web.commands import SYSTEM, parse_period, refuse
 
 from . import bp, services
 
@@ -18,17 +15,11 @@ from . import bp, services
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (totals per branch and fund).")
 def run_command(period: str, as_json: bool):
     """Distribute the posted and paid lists of a month (and earlier ones not distributed before)."""
-    try:
-        period_day = parse_month(period)
-    except ParseError as error:
-        raise click.BadParameter(str(error), param_hint="--period") from error
+    period_day = parse_period(period)
     try:
         run = services.run_distribution(period_day, SYSTEM)
     except services.Refused as refused:
-        db.session.rollback()
-        click.echo(json.dumps({"ok": False, "message": refused.message}, ensure_ascii=False) if as_json
-                   else refused.message)
-        sys.exit(1)
+        refuse(refused.message, as_json)
     db.session.commit()
     outcome = services.run_as_dict(run, services.Plan(period_day).message if run is None else None)
     if as_json:

@@ -112,7 +112,8 @@ class Plan:
     @property
     def message(self) -> str:
         if self.empty:
-            text = f"Ingenting å fordele til og med {period_text(self.period)}."
+            text = (f"Ingenting å fordele til og med {period_text(self.period)}. Ingen framførte og betalte "
+                    "trekklister venter på fordeling.")
         else:
             text = (f"{len(self.lines)} trekklister til og med {period_text(self.period)} fordeles: "
                     f"{format_kroner(self.paid_ore)} kr.")

@@ -16,12 +16,8 @@ def params(user, data: bytes, file_name: str | None) -> dict:
 @job(KIND)
 def import_job(params: dict, progress: Progress) -> dict:
     """All or nothing, as services.import_payment_file; a refused file fails the job with its errors."""
-    user = db.session.get(User, params.get("user_id"))
-    try:
-        outcome = services.import_payment_file(user, params.get("data", "").encode("latin-1"),
-                                               params.get("file_name"))
-    except services.Refused as refused:
-        raise JobRefused(refused.message) from refused
+    outcome = services.import_payment_file(db.session.get(User, params.get("user_id")),
+                                           params.get("data", "").encode("latin-1"), params.get("file_name"))
     if not outcome.ok:
         raise JobRefused(outcome.message, outcome.as_dict())
     return outcome.as_dict()
