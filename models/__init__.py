@@ -22,10 +22,10 @@ from .payment import (
 )
 from .person import Person, PersonNote
 from .portal import AccessRequest, ListMessage, ListThread, PortalEntry
-from .user import LoginAttempt, User, UserScope, UserSession
+from .user import AccountRequest, LoginAttempt, RecoveryCode, User, UserScope, UserSession
 
 __all__ = [
-    "AccessRequest", "AuditLog", "ListMessage", "ListThread", "PortalEntry", "Branch", "Counter", "DeductionLine", "DeductionList", "DistributionBranch", "DistributionLine", "DistributionRun", "Job", "ListPayment", "list_payment", "list_payments", "PaidPeriod", "Payment", "PaymentTransmission", "paid_ore_for_list", "payment_state", "changes", "DuesRate", "BranchRate", "County", "DuesCode", "DuesCodePeriod", "Employer",
+    "AccessRequest", "AccountRequest", "RecoveryCode", "AuditLog", "ListMessage", "ListThread", "PortalEntry", "Branch", "Counter", "DeductionLine", "DeductionList", "DistributionBranch", "DistributionLine", "DistributionRun", "Job", "ListPayment", "list_payment", "list_payments", "PaidPeriod", "Payment", "PaymentTransmission", "paid_ore_for_list", "payment_state", "changes", "DuesRate", "BranchRate", "County", "DuesCode", "DuesCodePeriod", "Employer",
     "Employment", "EnrollmentCode", "FollowUp", "InsurancePeriod", "LoginAttempt", "Membership", "MembershipChange", "Person",
     "PersonNote", "Section", "Transfer", "User", "UserScope", "UserSession", "WithdrawalCode", "Workplace",
     "db", "record", "utcnow",

@@ -32,6 +32,12 @@ class User(UserMixin, db.Model):
     declaration_date: Mapped[date | None]
     blocked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime | None]
+    # Two-factor login (TOTP, RFC 6238): the shared secret in base32 once enrolled, when, and the last
+    # time step whose code was accepted (each code is usable once).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     scopes: Mapped[list["UserScope"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -75,8 +81,43 @@ class UserSession(db.Model):
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
     remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+    # When the second factor was given; None while a two-factor login waits for its code.
+    second_factor_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """One of the ten one-time codes shown once at two-factor enrolment (only a hash is kept)."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(200))
+    used_at: Mapped[datetime | None]
+
+
+class AccountRequest(db.Model):
+    """A branch asks for an account for a new officer; the county approves it once the signed
+    confidentiality declaration is registered (DOMAIN.md section 1)."""
+
+    __tablename__ = "account_requests"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('pending', 'approved', 'refused')", name="state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(200))
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branches.id"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    declaration_date: Mapped[date | None]
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(sa.String(500))
 
 
 class LoginAttempt(db.Model):

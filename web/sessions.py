@@ -98,3 +98,13 @@ def end_session() -> None:
         user_session.ended_at = utcnow()
     logout_user()
     session.clear()
+
+
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """End every open session of `user` (but the one named `keep`): after a password change or reset, a
+    block, a change of role or scopes, or "log out everywhere". Returns how many were ended."""
+    condition = [UserSession.user_id == user.id, UserSession.ended_at.is_(None)]
+    if keep:
+        condition.append(UserSession.id != keep)
+    result = db.session.execute(sa.update(UserSession).where(*condition).values(ended_at=utcnow()))
+    return result.rowcount
