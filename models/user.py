@@ -54,6 +54,15 @@ class User(UserMixin, db.Model):
     def scope_ids(self, kind: str) -> list[int]:
         return [s.ref_id for s in self.scopes if s.kind == kind]
 
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None and self.totp_enrolled_at is not None
+
+    def reset_second_factor(self) -> None:
+        """Forget the enrolled second factor and its recovery codes: the next login enrols anew."""
+        self.totp_secret = self.totp_enrolled_at = self.totp_last_step = None
+        db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == self.id))
+
 
 class UserScope(db.Model):
     """What a user may see: a branch, a county, an employer or a workplace (by id)."""

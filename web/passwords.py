@@ -41,3 +41,15 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher(_params()).check_needs_rehash(password_hash)
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, in words for the person choosing it, or None when it is good.
+
+    Every place that sets a password asks this (accounts made on the command line or by the registry,
+    a user's own change, a reset, the employer portal's access request)."""
+    from flask_babel import gettext as _
+
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return _("Passordet må ha minst %(n)s tegn.", n=MIN_PASSWORD_LENGTH)
+    return None
