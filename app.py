@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -131,7 +131,8 @@ def _tune_engine(engine: sa.Engine) -> None:
 
 
 def _select_locale() -> str:
-    return session.get("lang") or "nb"
+    # Commands have no request (and no session): they speak bokmål.
+    return (session.get("lang") if has_request_context() else None) or "nb"
 
 
 def _register_blueprints(app: Flask) -> None:
