@@ -29,7 +29,7 @@ from flask_migrate import upgrade  # noqa: E402
 from app import create_app, normalize_database_url  # noqa: E402
 from demo.generator import PASSWORD  # noqa: E402
 from models import Membership, Person, User, db  # noqa: E402
-from models.scope import membership_scope  # noqa: E402
+from models.scope import Scope  # noqa: E402
 
 DEFAULT_DB = ROOT / "bench" / "bench.db"
 ROLES = {"central": "sentral", "county": "fylke", "branch": "fagforening"}  # role: demo user
@@ -128,7 +128,7 @@ def inputs(app, username: str, rng: random.Random, count: int) -> dict[str, list
         rows = db.session.execute(
             sa.select(Membership.member_number, Person.national_id, Person.last_name)
             .join(Membership.person)
-            .where(Membership.end_date.is_(None), membership_scope(user))
+            .where(Membership.end_date.is_(None), Scope(user).where(Membership))
         ).all()
         db.session.rollback()
     picked = [rows[rng.randrange(len(rows))] for _ in range(count)]

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from rules.kid import make_kid
 from rules.reconcile import AMOUNT, MATCHED, MISSING, UNEXPECTED
@@ -126,6 +126,11 @@ class DeductionList(db.Model):
     @property
     def expected_total_ore(self) -> int:
         return self.expected_dues_ore + self.expected_insurance_ore
+
+
+def list_loads() -> tuple:
+    """What every page showing a list reads with it: its employer and branch (for Scope.get_or_404)."""
+    return selectinload(DeductionList.employer), selectinload(DeductionList.branch)
 
 
 class DeductionLine(db.Model):

@@ -4,13 +4,15 @@ from datetime import date
 from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 
-from models.deduction import month_start, previous_period
+from models import DeductionList
+from models.deduction import list_loads, month_start, previous_period
+from models.scope import Scope
 from web import jobs
 from web.access import REGISTER_ROLES, allow
 from web.export import table_response
 from web.pages import render_page
 
-from . import bp, overview_queries, queries, services
+from . import bp, overview_queries, services
 from .jobs import KIND as FORM_JOB
 from .overview_forms import FilterForm, FormMonthForm, UploadForm
 
@@ -108,7 +110,7 @@ def job(job_id: int):
 @bp.route("/<int:list_id>/avviksrapport")
 @allow(*REGISTER_ROLES)
 def report(list_id: int):
-    deduction_list = queries.get_list(current_user, list_id)
+    deduction_list = Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads())
     lines = overview_queries.report_lines(deduction_list)
     if (fmt := request.args.get("format")) in EXPORT_FORMATS:
         name = (f"avviksrapport-{deduction_list.period:%Y-%m}-{deduction_list.employer.orgnr}-"

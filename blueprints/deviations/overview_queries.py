@@ -1,5 +1,5 @@
 """The reads behind the overview of deduction lists, the open deviations of earlier months and the
-printable deviation report; every one is scoped by queries.list_scope."""
+printable deviation report; every one is scoped by models.scope.Scope."""
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,11 +9,12 @@ from sqlalchemy.orm import contains_eager
 from models import Branch, DeductionLine, DeductionList, Employer, db
 from models.deduction import DEVIATIONS, LINE_STATUSES, month_start, months_between
 from models.payment import ListPayment, list_payments, payment_state_sql
+from models.scope import Scope
 from rules.names import name_key, prefix_upper_bound
 from web.export import money_cell
 from web.pages import page_bounds
 
-from .queries import Counts, line_counts, list_lines, list_scope
+from .queries import Counts, line_counts, list_lines
 
 STATUSES = tuple(LINE_STATUSES)  # matched, missing, unexpected, amount
 EARLIER_LIMIT = 50  # open deviations of earlier months shown on the overview
@@ -54,7 +55,7 @@ def _employer_condition(text: str) -> sa.ColumnElement[bool]:
 
 
 def _conditions(user, filters: Filters, *, with_period: bool = True) -> list[sa.ColumnElement[bool]]:
-    conditions = [list_scope(user)]
+    conditions = [Scope.of(user).union_lists()]
     if with_period and filters.period is not None:
         conditions.append(DeductionList.period == filters.period)
     if with_period and filters.state:

@@ -7,23 +7,9 @@ from flask import abort
 from sqlalchemy.orm import selectinload
 
 from models import Branch, DeductionLine, DeductionList, Employer, Employment, Membership, Payment, User, Workplace, db
-from models.deduction import DEVIATIONS
+from models.deduction import DEVIATIONS, list_loads
 from models.payment import MATCHED_BY_HAND, ListPayment, list_amount_ore
-from models.scope import deduction_list_scope
-
-
-def list_scope(user) -> sa.ColumnElement[bool]:
-    """A condition on DeductionList: the lists of the branches the user may see (never an employer
-    contact's: they reach lists only through the portal)."""
-    return sa.false() if user.role == "employer" else deduction_list_scope(user)
-
-
-def get_list(user, list_id: int) -> DeductionList:
-    """The list with its employer and branch, or 404 when missing or outside the user's scope."""
-    found = db.session.scalar(
-        sa.select(DeductionList).where(DeductionList.id == list_id, list_scope(user))
-        .options(selectinload(DeductionList.employer), selectinload(DeductionList.branch)))
-    return found or abort(404)
+from models.scope import Scope
 
 
 def line_options():
@@ -37,7 +23,7 @@ def line_options():
 
 def get_line(user, list_id: int, line_id: int) -> DeductionLine:
     """A line, always through its list (scoped), with what handling it needs; else 404."""
-    deduction_list = get_list(user, list_id)
+    deduction_list = Scope.of(user).get_or_404(DeductionList, list_id, *list_loads())
     line = db.session.scalar(
         sa.select(DeductionLine).where(DeductionLine.id == line_id, DeductionLine.list_id == deduction_list.id)
         .options(*line_options()))
@@ -49,7 +35,7 @@ def find_list(user, period: date, orgnr: str, branch_number: int) -> DeductionLi
         sa.select(DeductionList).join(Employer, Employer.id == DeductionList.employer_id)
         .join(Branch, Branch.id == DeductionList.branch_id)
         .where(DeductionList.period == period, Employer.orgnr == orgnr, Branch.number == branch_number,
-               list_scope(user))
+               Scope.of(user).union_lists())
         .options(selectinload(DeductionList.employer), selectinload(DeductionList.branch)))
 
 

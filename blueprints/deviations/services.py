@@ -39,7 +39,7 @@ from models.deduction import (
 from models.dues import load_member_facts, rate_history
 from models.payment import list_payment
 from models.receiving import LINE_CHUNK, members_by_national_id, period_text, receive
-from models.scope import branch_scope
+from models.scope import Scope
 from rules.csvfile import RowError
 from rules.deduction_file import FileLine, ListKey, read_deduction_file
 from rules.dues import DuesError, check_pay, member_dues, rates_on
@@ -280,7 +280,7 @@ def import_file(user, data: bytes) -> FileImport:
     numbers = {number for _, _, number in parsed.lists}
     employers = {e.orgnr: e for e in db.session.scalars(sa.select(Employer).where(Employer.orgnr.in_(orgnrs)))}
     branches = {b.number: b for b in db.session.scalars(sa.select(Branch).where(Branch.number.in_(numbers)))}
-    allowed = set(db.session.scalars(sa.select(Branch.id).where(Branch.number.in_(numbers), branch_scope(user))))
+    allowed = set(db.session.scalars(sa.select(Branch.id).where(Branch.number.in_(numbers), Scope.of(user).where(Branch))))
 
     plan: list[tuple[ListKey, date, Employer, Branch, DeductionList | None, str]] = []
     without_rates: dict[date, str | None] = {}  # period → why no list can be formed for it

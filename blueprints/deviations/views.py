@@ -13,10 +13,11 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import DuesCode, Employer, db
+from models import DeductionList, DuesCode, Employer, db
 from models.codes import N_
-from models.deduction import DEVIATIONS, LINE_STATUSES, RESOLUTIONS
+from models.deduction import DEVIATIONS, LINE_STATUSES, RESOLUTIONS, list_loads
 from models.portal import EMPLOYER_REASONS
+from models.scope import Scope
 from rules.reconcile import AMOUNT, MATCHED, MISSING, UNEXPECTED
 from web.access import REGISTER_ROLES, allow
 from web.pages import is_htmx, render_page
@@ -80,7 +81,7 @@ def _page(deduction_list, *, view: str | None = None, editing=None, status: int 
 @bp.route("/<int:list_id>")
 @allow(*REGISTER_ROLES)
 def show(list_id: int):
-    deduction_list = queries.get_list(current_user, list_id)
+    deduction_list = Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads())
     return _page(deduction_list, view=flask_request.args.get("vis"))
 
 
@@ -251,7 +252,7 @@ def _confirmation(deduction_list, *, message: str | None = None, status: int = 2
 @allow(*REGISTER_ROLES)
 def post_list(list_id: int):
     """GET: what posting will do, or why the list cannot be posted; POST: post it."""
-    deduction_list = queries.get_list(current_user, list_id)
+    deduction_list = Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads())
     if flask_request.method == "GET":
         return _confirmation(deduction_list)
     try:
@@ -260,7 +261,7 @@ def post_list(list_id: int):
         return _confirmation(deduction_list, message=refused.message, status=422)
     except StaleDataError:
         db.session.rollback()
-        return _confirmation(queries.get_list(current_user, list_id), message=CONFLICT, status=409)
+        return _confirmation(Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads()), message=CONFLICT, status=409)
     period = services.period_text(deduction_list.period)
     flash(f"Trekklisten for {period} er framført. {paid} medlem{'mer' if paid != 1 else ''} "
           f"er betalt for {period}.", "success")

@@ -29,7 +29,7 @@ from models import (
 from models.base import sum_int
 from models.distribution import HELD
 from models.receiving import period_text
-from models.scope import branch_scope
+from models.scope import Scope
 from rules.distribution import PART_NAMES, PARTS, Split
 from rules.idnumbers import format_account
 from web.export import money_cell
@@ -44,7 +44,7 @@ def account_text(account: str | None) -> str | None:
 
 def _in_scope(user) -> sa.ColumnElement[bool]:
     """A condition on a branch id column's Branch: the branches the user may see."""
-    return sa.select(Branch.id).where(branch_scope(user))
+    return sa.select(Branch.id).where(Scope.of(user).where(Branch))
 
 
 # --- the runs -----------------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def run_shares(user, run: DistributionRun) -> list[DistributionBranch]:
     """The branches' shares of a run that the user may see, by branch number."""
     return db.session.scalars(
         sa.select(DistributionBranch).join(Branch, Branch.id == DistributionBranch.branch_id)
-        .where(DistributionBranch.run_id == run.id, branch_scope(user))
+        .where(DistributionBranch.run_id == run.id, Scope.of(user).where(Branch))
         .options(contains_eager(DistributionBranch.branch)).order_by(Branch.number)).all()
 
 
@@ -119,7 +119,7 @@ def get_share(user, run: DistributionRun, branch_id: int) -> DistributionBranch:
     """A branch's share of the run, when the user may see the branch; else 404."""
     share = db.session.scalar(
         sa.select(DistributionBranch).join(Branch, Branch.id == DistributionBranch.branch_id)
-        .where(DistributionBranch.run_id == run.id, DistributionBranch.branch_id == branch_id, branch_scope(user))
+        .where(DistributionBranch.run_id == run.id, DistributionBranch.branch_id == branch_id, Scope.of(user).where(Branch))
         .options(contains_eager(DistributionBranch.branch)))
     if share is None:
         abort(404)
@@ -161,14 +161,14 @@ class HeldRow:
 def held_rows(user, run: DistributionRun) -> list[HeldRow]:
     """The run's lists held back, in the user's branches, with their payment state at the run."""
     return [HeldRow(line.list_id, line.employer, line.branch, line.period, held_payment(line))
-            for line in _lines(run.id, DistributionLine.kind == HELD, branch_scope(user))]
+            for line in _lines(run.id, DistributionLine.kind == HELD, Scope.of(user).where(Branch))]
 
 
 def get_line(user, run_id: int, line_id: int) -> DistributionLine:
     """A line of the run, when the user may see its branch; else 404."""
     line = db.session.scalar(
         sa.select(DistributionLine).join(Branch, Branch.id == DistributionLine.branch_id)
-        .where(DistributionLine.id == line_id, DistributionLine.run_id == run_id, branch_scope(user)))
+        .where(DistributionLine.id == line_id, DistributionLine.run_id == run_id, Scope.of(user).where(Branch)))
     if line is None:
         abort(404)
     return line

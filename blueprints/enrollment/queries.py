@@ -23,7 +23,7 @@ from models import (
 )
 from models.counter import next_number
 from models.dues import load_member_facts, rate_history
-from models.scope import branch_scope, membership_scope
+from models.scope import Scope
 from rules.dues import Dues, DuesError, member_dues, rates_on
 from web.formatting import OSLO
 
@@ -33,19 +33,13 @@ TRANSFER_CODE = 1  # enrolled as a transfer between branches: never in the new-m
 # --- what the user may choose ----------------------------------------------------------------------
 
 def branches_in_scope(user) -> list[Branch]:
-    return db.session.scalars(sa.select(Branch).where(branch_scope(user)).order_by(Branch.number)).all()
+    return db.session.scalars(sa.select(Branch).where(Scope.of(user).where(Branch)).order_by(Branch.number)).all()
 
 
 def county_ids_in_scope(user) -> set[int]:
     """The counties whose directly attached members (students, pupils) the user may enroll: a branch
     officer's are the counties of their branches."""
-    if user.role == "central":
-        return set(db.session.scalars(sa.select(County.id)))
-    if user.role == "county":
-        return set(user.scope_ids("county"))
-    if user.role == "branch":
-        return set(db.session.scalars(sa.select(Branch.county_id).where(branch_scope(user))))
-    return set()
+    return set(db.session.scalars(sa.select(County.id).where(Scope.of(user).where(County))))
 
 
 def counties_in_scope(user) -> list[County]:
@@ -56,7 +50,7 @@ def counties_in_scope(user) -> list[County]:
 def workplaces_query(user) -> sa.Select:
     """The workplaces a member may be registered at: those of the user's branches, and those that
     belong to no branch."""
-    in_scope = sa.select(Branch.id).where(branch_scope(user))
+    in_scope = sa.select(Branch.id).where(Scope.of(user).where(Branch))
     return (
         sa.select(Workplace)
         .join(Workplace.employer)
@@ -100,24 +94,16 @@ def find_person(national_id: str) -> Person | None:
 def person_visible(user, person: Person) -> bool:
     """Whether the user may open the person's card (a membership of theirs is in the user's scope)."""
     return db.session.scalar(
-        sa.select(sa.exists().where(Membership.person_id == person.id, membership_scope(user)))
+        sa.select(sa.exists().where(Membership.person_id == person.id, Scope.of(user).where(Membership)))
     )
 
 
-def get_membership(user, membership_id: int) -> Membership:
-    """The membership, or 404 when it does not exist or is outside the user's scope."""
-    membership = db.session.scalar(
-        sa.select(Membership)
-        .where(Membership.id == membership_id, membership_scope(user))
-        .options(
-            selectinload(Membership.person), selectinload(Membership.branch), selectinload(Membership.county),
-            selectinload(Membership.section), selectinload(Membership.dues_codes),
-            selectinload(Membership.employments), selectinload(Membership.insurances),
-        )
-    )
-    if membership is None:
-        abort(404)
-    return membership
+# What the welcome letter reads of the membership (Scope.get_or_404 loads it).
+MEMBERSHIP_LOADS = (
+    selectinload(Membership.person), selectinload(Membership.branch), selectinload(Membership.county),
+    selectinload(Membership.section), selectinload(Membership.dues_codes),
+    selectinload(Membership.employments), selectinload(Membership.insurances),
+)
 
 
 def get_employer(employer_id: int) -> Employer:
@@ -199,7 +185,7 @@ def start_queue(user, start: date, end: date, *, include_notified: bool = False,
         .outerjoin(County, County.id == Membership.county_id)
         .outerjoin(User, User.id == Membership.start_notified_by)
         .where(
-            membership_scope(user),
+            Scope.of(user).where(Membership),
             Membership.start_date.between(start, end),
             Membership.enrollment_code != TRANSFER_CODE,
             Membership.end_date.is_(None),
@@ -259,7 +245,7 @@ def queue_memberships(user, groups: list[EmployerGroup], ids: set[int] | None = 
     if ids is not None:
         chosen &= ids
     return db.session.scalars(
-        sa.select(Membership).where(Membership.id.in_(chosen), membership_scope(user)).order_by(Membership.id)
+        sa.select(Membership).where(Membership.id.in_(chosen), Scope.of(user).where(Membership)).order_by(Membership.id)
     ).all()
 
 

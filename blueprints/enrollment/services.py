@@ -27,7 +27,7 @@ from models import (
 from models.audit import diff
 from models.codes import COUNTY_ATTACHED_TYPES, INSURANCE_KINDS, MEMBERSHIP_TYPES, PAYMENT_METHODS
 from models.lifecycle import MEMBERSHIP_CONFLICT, mark_notified
-from models.scope import branch_scope
+from models.scope import Scope
 from rules.dues import DuesError, check_pay
 from rules.idnumbers import InvalidNumber, NationalId, parse_national_id
 from rules.lifecycle import CENTRAL_ONLY_CODES, age_on, pupil_too_old
@@ -207,7 +207,7 @@ def _attachment(user, data: Enrollment) -> tuple[Branch | None, int | None]:
         if int(unit_id) not in queries.county_ids_in_scope(user):
             raise Refused("Du kan bare melde inn medlemmer i fylker du har tilgang til.", "unit")
         return None, int(unit_id)
-    branch = db.session.scalar(sa.select(Branch).where(Branch.id == int(unit_id), branch_scope(user)))
+    branch = db.session.scalar(sa.select(Branch).where(Branch.id == int(unit_id), Scope.of(user).where(Branch)))
     if branch is None:
         raise Refused("Du kan bare melde inn medlemmer i fagforeninger du har tilgang til.", "unit")
     return branch, None

@@ -9,8 +9,9 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
-from models import record
+from models import Membership, record
 from models.dues import dues_on
+from models.scope import Scope
 from rules.dues import DuesError
 from rules.lifecycle import week_of
 from rules.money import format_kroner, format_percent
@@ -162,7 +163,7 @@ def _enrollment(form: EnrollmentForm) -> services.Enrollment:
 @bp.route("/<int:membership_id>/velkomstbrev")
 @allow(*REGISTER_ROLES)
 def welcome_letter(membership_id: int):
-    membership = queries.get_membership(current_user, membership_id)
+    membership = Scope.of(current_user).get_or_404(Membership, membership_id, *queries.MEMBERSHIP_LOADS)
     day = max(membership.start_date, date.today())  # what they pay from now on
     try:
         dues, dues_error = dues_on(membership, day), None

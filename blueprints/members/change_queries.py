@@ -7,27 +7,21 @@ from flask import abort
 from sqlalchemy.orm import selectinload
 
 from models import Branch, County, DuesCode, DuesCodePeriod, Membership, MembershipChange, Person, db
-from models.scope import branch_scope, membership_scope
+from models.scope import Scope
 from rules.lifecycle import CENTRAL_ONLY_CODES, REVIEWED_CODES, add_months, whole_months
 from web.pages import page_bounds
 
 
 def active_membership(user, membership_id: int) -> Membership:
     """An active membership the user may see, with its history; 404 otherwise (as for no such id)."""
-    membership = db.session.scalar(
-        sa.select(Membership)
-        .where(Membership.id == membership_id, Membership.end_date.is_(None), membership_scope(user))
-        .options(selectinload(Membership.dues_codes).selectinload(DuesCodePeriod.dues_code))
-    )
-    if membership is None:
-        abort(404)
-    return membership
+    membership = Scope.of(user).get_or_404(
+        Membership, membership_id, selectinload(Membership.dues_codes).selectinload(DuesCodePeriod.dues_code))
+    return membership if membership.end_date is None else abort(404)
 
 
 def is_visible(user, membership_id: int) -> bool:
     return db.session.scalar(
-        sa.select(Membership.id).where(Membership.id == membership_id, membership_scope(user))
-    ) is not None
+        sa.select(Membership.id).where(Membership.id == membership_id, Scope.of(user).where(Membership))) is not None
 
 
 def dues_code_choices(role: str) -> list[tuple[str, str]]:
@@ -39,12 +33,12 @@ def dues_code_choices(role: str) -> list[tuple[str, str]]:
 def in_scope_branch(user, branch_id: int | None) -> Branch | None:
     if branch_id is None:
         return None
-    return db.session.scalar(sa.select(Branch).where(Branch.id == branch_id, branch_scope(user)))
+    return db.session.scalar(sa.select(Branch).where(Branch.id == branch_id, Scope.of(user).where(Branch)))
 
 
 def branch_choices(user) -> list[tuple[str, str]]:
     rows = db.session.execute(
-        sa.select(Branch.id, Branch.number, Branch.name).where(branch_scope(user)).order_by(Branch.number)
+        sa.select(Branch.id, Branch.number, Branch.name).where(Scope.of(user).where(Branch)).order_by(Branch.number)
     ).all()
     return [(str(i), f"{n} {name}") for i, n, name in rows]
 
@@ -141,7 +135,7 @@ def _review_select(user):
         .join(DuesCodePeriod.dues_code)
         .outerjoin(Membership.branch)
         .outerjoin(Membership.county)
-        .where(Membership.end_date.is_(None), DuesCodePeriod.code.in_(REVIEWED_CODES), membership_scope(user))
+        .where(Membership.end_date.is_(None), DuesCodePeriod.code.in_(REVIEWED_CODES), Scope.of(user).where(Membership))
     )
 
 

@@ -3,7 +3,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.orm import selectinload
 
 from models import (
@@ -23,7 +22,7 @@ from models import (
 from models.base import straight_join
 from models.codes import MEMBERSHIP_TYPES
 from models.dues import dues_on, rate_history
-from models.scope import branch_scope, membership_scope, person_scope
+from models.scope import Scope
 from rules.dues import Dues, DuesError
 from rules.names import name_key, prefix_upper_bound
 from web.pages import page_bounds
@@ -76,7 +75,7 @@ def search(user, filters: dict, page: int, page_size: int) -> SearchResult:
     stmt = (
         (sa.select(Membership).select_from(persons_first) if by_name else sa.select(Membership).join(Membership.person))
         .outerjoin(Membership.branch)
-        .where(membership_scope(user))
+        .where(Scope.of(user).where(Membership))
     )
     status = filters.get("status") or "active"
     if status == "active":
@@ -208,19 +207,11 @@ def member_rows(membership_ids: list[int]) -> list[MemberRow]:
     return [by_id[i] for i in membership_ids]
 
 
-def get_person(user, person_id: int) -> Person:
-    """The person, or 404 when there is none or it is outside the user's scope: the same answer."""
-    person = db.session.scalar(sa.select(Person).where(Person.id == person_id, person_scope(user)))
-    if person is None:
-        abort(404)
-    return person
-
-
 def memberships_of(user, person: Person) -> list[Membership]:
     """The person's memberships the user may see, newest first, with their history loaded."""
     return db.session.scalars(
         sa.select(Membership)
-        .where(Membership.person_id == person.id, membership_scope(user))
+        .where(Membership.person_id == person.id, Scope.of(user).where(Membership))
         .order_by(Membership.start_date.desc())
         .options(
             selectinload(Membership.branch),
@@ -244,7 +235,7 @@ def audit_rows(person: Person, *, changes_only: bool) -> list[AuditLog]:
 
 def branch_choices(user) -> list[tuple[str, str]]:
     branches = db.session.execute(
-        sa.select(Branch.number, Branch.name).where(branch_scope(user)).order_by(Branch.number)
+        sa.select(Branch.number, Branch.name).where(Scope.of(user).where(Branch)).order_by(Branch.number)
     ).all()
     return [(str(n), f"{n} {name}") for n, name in branches]
 

@@ -3,7 +3,9 @@ from datetime import date
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
+from models import Person
 from models.codes import N_
+from models.scope import Scope
 from web.access import REGISTER_ROLES, allow
 from web.pages import render_page
 
@@ -61,7 +63,7 @@ def _visible_tabs() -> dict:
 @bp.route("/<int:person_id>")
 @allow(*REGISTER_ROLES)
 def card(person_id: int):
-    person = queries.get_person(current_user, person_id)
+    person = Scope.of(current_user).get_or_404(Person, person_id)
     tabs = _visible_tabs()
     tab = request.args.get("fane", "personalia")
     if tab not in tabs:
@@ -81,7 +83,7 @@ def card(person_id: int):
 @bp.route("/<int:person_id>/endre", methods=["GET", "POST"])
 @allow(*REGISTER_ROLES)
 def edit(person_id: int):
-    person = queries.get_person(current_user, person_id)
+    person = Scope.of(current_user).get_or_404(Person, person_id)
     form = PersonForm(obj=person if request.method == "GET" else None)
     editable = services.EDITABLE_BY_ROLE[current_user.role]
     if "national_id" not in editable:
@@ -94,7 +96,7 @@ def edit(person_id: int):
             changes = services.update_person(current_user, person, data, version)
         except services.EditConflict:
             conflict = True
-            person = queries.get_person(current_user, person_id)
+            person = Scope.of(current_user).get_or_404(Person, person_id)
             form = PersonForm(obj=person, formdata=None)
         except services.FieldError as error:
             form[error.field].errors.append(str(error))
@@ -113,7 +115,7 @@ def edit(person_id: int):
 @bp.route("/<int:person_id>/returpost", methods=["POST"])
 @allow(*REGISTER_ROLES)
 def toggle_return_mail(person_id: int):
-    person = queries.get_person(current_user, person_id)
+    person = Scope.of(current_user).get_or_404(Person, person_id)
     services.set_return_mail(person, request.form.get("flagged") == "1")
     flash("Returpost registrert." if person.return_mail else "Returpost fjernet.", "success")
     return redirect(url_for("members.card", person_id=person.id), 303)
@@ -122,7 +124,7 @@ def toggle_return_mail(person_id: int):
 @bp.route("/<int:person_id>/notater", methods=["POST"])
 @allow(*REGISTER_ROLES)
 def add_note(person_id: int):
-    person = queries.get_person(current_user, person_id)
+    person = Scope.of(current_user).get_or_404(Person, person_id)
     form = NoteForm()
     if form.validate_on_submit():
         services.add_note(current_user, person, form.text.data)

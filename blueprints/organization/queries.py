@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from models import Branch, BranchRate, DuesRate, Membership, db
 from models.dues import load_member_facts, no_dues_code, rate_history
-from models.scope import branch_scope
+from models.scope import Scope
 from rules.dues import DuesError, Rates, cap, member_dues, rates_on
 
 PREVIEW_EXAMPLES = 5  # how many members that could not be computed are named
@@ -105,7 +105,7 @@ class BranchLine:
 def branches(user, today: date) -> list[BranchLine]:
     """The branches the user may see, by number, with the rate in force today and the next one."""
     found = db.session.scalars(
-        sa.select(Branch).where(branch_scope(user)).order_by(Branch.number)
+        sa.select(Branch).where(Scope.of(user).where(Branch)).order_by(Branch.number)
         .options(joinedload(Branch.county), joinedload(Branch.rates))
     ).unique().all()
     history = rate_history()
@@ -122,7 +122,7 @@ def branches(user, today: date) -> list[BranchLine]:
 
 def get_branch(user, branch_id: int) -> Branch:
     """The branch, or 404 when there is none or it is outside the user's scope: the same answer."""
-    branch = db.session.scalar(sa.select(Branch).where(Branch.id == branch_id, branch_scope(user)))
+    branch = db.session.scalar(sa.select(Branch).where(Branch.id == branch_id, Scope.of(user).where(Branch)))
     if branch is None:
         abort(404)
     return branch

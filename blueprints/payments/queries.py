@@ -1,6 +1,6 @@
 """The reads behind the payments pages: transmissions, unidentified payments, suggestions for matching
 a payment by hand, and the county's queue of posted lists not paid. Every query of deduction lists
-passes through models.scope.deduction_list_scope; transmissions and unidentified payments have no
+passes through models.scope.Scope; transmissions and unidentified payments have no
 branch (only the central registry and the counties reach them, by the views' @allow)."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from models import Branch, DeductionList, Employer, ListPayment, Payment, PaymentTransmission, db, list_payments
 from models.deduction import POSTED
 from models.payment import list_amount_sql, list_paid_sql
-from models.scope import deduction_list_scope
+from models.scope import Scope
 from web.pages import page_bounds
 
 SUGGESTION_LIMIT = 25  # lists suggested by amount (a KID typo is always shown)
@@ -61,11 +61,10 @@ def transmission_payments(transmission: PaymentTransmission, page: int, page_siz
 
 # --- payments -------------------------------------------------------------------------------------
 
-def get_payment(payment_id: int) -> Payment:
-    """A payment with its transmission and its list (if matched), or 404."""
-    found = db.session.scalar(_with_list(
-        sa.select(Payment).where(Payment.id == payment_id).options(selectinload(Payment.transmission))))
-    return found or abort(404)
+# A payment with its transmission and its list, if matched (Scope.get_or_404 loads it).
+PAYMENT_LOADS = (selectinload(Payment.transmission),
+                 selectinload(Payment.deduction_list).selectinload(DeductionList.employer),
+                 selectinload(Payment.deduction_list).selectinload(DeductionList.branch))
 
 
 def unidentified_count() -> int:
@@ -104,7 +103,7 @@ def _joined() -> sa.Select:
 
 def _lists(user) -> sa.Select:
     """The lists the user may see."""
-    return _joined().where(deduction_list_scope(user))
+    return _joined().where(Scope.of(user).where(DeductionList))
 
 
 @dataclass
@@ -140,9 +139,6 @@ def list_by_kid(user, kid: str) -> DeductionList | None:
     return db.session.scalar(_lists(user).where(DeductionList.kid == kid))
 
 
-def list_in_scope(user, list_id: int) -> DeductionList | None:
-    return db.session.scalar(_lists(user).where(DeductionList.id == list_id))
-
 
 # --- the county's queue: posted lists not paid ----------------------------------------------------
 
@@ -155,7 +151,7 @@ class UnpaidRow:
 
 def _unpaid_conditions(user, days: int, now: datetime) -> list[sa.ColumnElement[bool]]:
     amount = list_amount_sql()
-    return [deduction_list_scope(user), DeductionList.state == POSTED,
+    return [Scope.of(user).where(DeductionList), DeductionList.state == POSTED,
             DeductionList.posted_at < now - timedelta(days=days), amount > 0, list_paid_sql() < amount]
 
 

@@ -9,8 +9,9 @@ from datetime import date
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from models import utcnow
+from models import Payment, utcnow
 from models.codes import N_
+from models.scope import Scope
 from rules.money import format_kroner
 from web import jobs
 from web.access import allow
@@ -140,7 +141,7 @@ def _match_page(payment, form: MatchForm | None, suggestions, *, message: str | 
 @bp.route("/<int:payment_id>/koble", methods=["GET", "POST"])
 @allow("central")
 def match(payment_id: int):
-    payment = queries.get_payment(payment_id)
+    payment = Scope.of(current_user).get_or_404(Payment, payment_id, *queries.PAYMENT_LOADS)
     if payment.list_id is not None:  # matched already (by KID or by hand): the page shows the list
         message = "Innbetalingen er allerede koblet til en trekkliste." if request.method == "POST" else None
         return _match_page(payment, None, [], message=message, status=422 if message else 200)

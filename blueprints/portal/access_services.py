@@ -30,6 +30,7 @@ from models import (
     utcnow,
 )
 from models.portal import APPROVED, INVITED, PENDING, REFUSED
+from models.scope import Scope
 from rules.idnumbers import InvalidNumber, parse_orgnr
 from web.passwords import hash_password
 
@@ -131,15 +132,6 @@ def _recent_from(remote_addr: str) -> int:
 
 # --- the queue ------------------------------------------------------------------------------------
 
-def request_scope(user) -> sa.ColumnElement[bool]:
-    """The requests a user may see and decide: a county its counties', central all, others none."""
-    if user.role == "central":
-        return sa.true()
-    if user.role == "county":
-        return AccessRequest.county_id.in_(user.scope_ids("county"))
-    return sa.false()
-
-
 @dataclass
 class QueueRow:
     request: AccessRequest
@@ -152,7 +144,7 @@ class QueueRow:
 
 def get_request(user, request_id: int) -> AccessRequest:
     access_request = db.session.scalar(sa.select(AccessRequest).where(
-        AccessRequest.id == request_id, request_scope(user)))
+        AccessRequest.id == request_id, Scope.of(user).where(AccessRequest)))
     if access_request is None:
         abort(404)
     return access_request
@@ -160,7 +152,7 @@ def get_request(user, request_id: int) -> AccessRequest:
 
 def queue(user) -> tuple[list[QueueRow], list[QueueRow]]:
     """(pending requests oldest first, requests decided in the last 30 days newest first)."""
-    base = sa.select(AccessRequest).where(request_scope(user)).options(selectinload(AccessRequest.employer))
+    base = sa.select(AccessRequest).where(Scope.of(user).where(AccessRequest)).options(selectinload(AccessRequest.employer))
     pending = db.session.scalars(base.where(AccessRequest.state == PENDING)
                                  .order_by(AccessRequest.created_at, AccessRequest.id)).all()
     decided = db.session.scalars(base.where(
@@ -314,13 +306,11 @@ class Responsibility:
 
 
 def responsibilities(user: User) -> list[Responsibility]:
-    employer_ids = set(user.scope_ids("employer"))
+    scope = Scope.of(user)
     workplaces = db.session.scalars(sa.select(Workplace).where(
-        Workplace.id.in_(user.scope_ids("workplace"))).order_by(Workplace.number)).all()
-    employer_ids |= {w.employer_id for w in workplaces}
-    employers = db.session.scalars(sa.select(Employer).where(Employer.id.in_(employer_ids))
-                                   .order_by(Employer.name)).all()
-    whole = set(user.scope_ids("employer"))
+        Workplace.id.in_(scope.workplace_ids)).order_by(Workplace.number)).all()
+    employers = db.session.scalars(sa.select(Employer).where(scope.where(Employer)).order_by(Employer.name)).all()
+    whole = set(scope.employer_ids)
     return [Responsibility(e, [] if e.id in whole else [w for w in workplaces if w.employer_id == e.id])
             for e in employers]
 

@@ -1,6 +1,6 @@
 """The reads behind the messages per deduction list: one list's thread, the link to it with its
 number of unread messages, and the inbox of threads. Every read of lists passes through
-models.scope.deduction_list_scope (employer contacts by employer and workplace, the union by branch)."""
+models.scope.Scope (employer contacts by employer and workplace, the union by branch)."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from models import Branch, DeductionList, Employer, ListMessage, ListThread, User, db
 from models.codes import N_
 from models.portal import EMPLOYER_SIDE, THREAD_STATES, UNION_SIDE
-from models.scope import deduction_list_scope
+from models.scope import Scope
 from web.pages import page_bounds
 
 # Who wrote a message, as the other side reads it: the employer, or the union by the author's role.
@@ -114,7 +114,7 @@ class InboxPage:
 
 
 def _inbox_conditions(user, state: str | None) -> list[sa.ColumnElement[bool]]:
-    conditions = [deduction_list_scope(user)]
+    conditions = [Scope.of(user).where(DeductionList)]
     if state in THREAD_STATES:
         conditions.append(ListThread.state == state)
     return conditions
@@ -147,4 +147,4 @@ def inbox(user, state: str | None, page: int, page_size: int) -> InboxPage:
 def unread_total(user) -> int:
     """How many threads in the user's scope have unread messages for the user's side (for a menu)."""
     return db.session.scalar(
-        _joined(sa.select(sa.func.count())).where(deduction_list_scope(user), unread_condition(side_of(user)))) or 0
+        _joined(sa.select(sa.func.count())).where(Scope.of(user).where(DeductionList), unread_condition(side_of(user)))) or 0

@@ -1,7 +1,7 @@
 """Messages per deduction list between the employer and the union: writing, reading, closing.
 
 Each function changes the objects, flushes and audits (reading only marks the thread read); the
-request commits. The list must already have been loaded through queries.get_list (scoped)."""
+request commits. The list must already have been loaded through Scope.get_or_404 (scoped)."""
 import sqlalchemy as sa
 
 from models import ListMessage, ListThread, changes, db, record, utcnow

@@ -8,11 +8,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
+from models import DeductionList
+from models.deduction import list_loads
 from models.portal import THREAD_STATES
+from models.scope import Scope
 from web.access import ALL_ROLES, REGISTER_ROLES, allow
 from web.pages import is_htmx, render_page
 
-from . import bp, message_queries, message_services, queries
+from . import bp, message_queries, message_services
 from .message_queries import side_of
 
 EVERYONE = tuple(sorted(ALL_ROLES))  # employer contacts and the union's three roles
@@ -41,7 +44,7 @@ def _answer(deduction_list, form: MessageForm, *, status: int = 200, message: st
 @allow(*EVERYONE)
 def messages(list_id: int):
     """GET: the thread, which the reader's side has then read; POST: write a message."""
-    deduction_list = queries.get_list(current_user, list_id)
+    deduction_list = Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads())
     if request.method == "GET":
         thread = message_queries.get_thread(deduction_list)
         side = side_of(current_user)
@@ -67,7 +70,7 @@ def messages(list_id: int):
 @allow(*REGISTER_ROLES)
 def close_thread(list_id: int):
     """The union closes the thread (an employer contact is refused with 403 by the declaration)."""
-    deduction_list = queries.get_list(current_user, list_id)
+    deduction_list = Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads())
     try:
         message_services.close(current_user, deduction_list, message_queries.get_thread(deduction_list))
     except message_services.Refused as refused:

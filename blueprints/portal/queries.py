@@ -9,27 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 
 from models import AuditLog, Branch, DeductionLine, DeductionList, Employer, PortalEntry, User, db
 from models.deduction import EXPECTED, IN_PROGRESS, POSTED, RECEIVED, previous_period
 from models.payment import ListPayment, list_payments
-from models.scope import deduction_list_scope, employer_list_scope
+from models.scope import Scope
 from web.pages import page_bounds
 
 HANDLED_STATES = (RECEIVED, IN_PROGRESS, POSTED)
 HISTORY_PAGE_SIZE = 20
 CONFIRMED_SUMMARY = "Endringer siden forrige måned bekreftet"  # the audit row's summary begins so
-
-
-def get_list(user, list_id: int) -> DeductionList:
-    """The list with its employer and branch, or 404 when missing or outside the user's scope (an
-    employer contact's by employer and workplace, the union's by branch)."""
-    found = db.session.scalar(
-        sa.select(DeductionList).where(DeductionList.id == list_id, deduction_list_scope(user))
-        .options(selectinload(DeductionList.employer), selectinload(DeductionList.branch)))
-    return found or abort(404)
 
 
 # --- the overview -----------------------------------------------------------------------------------
@@ -63,7 +53,7 @@ def _lists(user) -> sa.Select:
     return (sa.select(DeductionList)
             .join(Employer, Employer.id == DeductionList.employer_id)
             .join(Branch, Branch.id == DeductionList.branch_id)
-            .where(employer_list_scope(user))
+            .where(Scope.of(user).employer_lists())
             .options(contains_eager(DeductionList.employer), contains_eager(DeductionList.branch)))
 
 
@@ -88,7 +78,7 @@ def _history_lists(user, page: int, page_size: int) -> tuple[list[DeductionList]
     """The lists sent (handled), newest month first, a page at a time: (lists, count, page, pages)."""
     handled = DeductionList.state.in_(HANDLED_STATES)
     count = db.session.scalar(
-        sa.select(sa.func.count(DeductionList.id)).where(employer_list_scope(user), handled)) or 0
+        sa.select(sa.func.count(DeductionList.id)).where(Scope.of(user).employer_lists(), handled)) or 0
     page, pages = page_bounds(count, page, page_size)
     lists = db.session.scalars(
         _lists(user).where(handled)
@@ -167,7 +157,7 @@ def month_changes(user, deduction_list: DeductionList) -> MonthChanges:
     previous = db.session.scalar(sa.select(DeductionList).where(
         DeductionList.period == previous_period(deduction_list.period),
         DeductionList.employer_id == deduction_list.employer_id,
-        DeductionList.branch_id == deduction_list.branch_id, employer_list_scope(user)))
+        DeductionList.branch_id == deduction_list.branch_id, Scope.of(user).employer_lists()))
     result = MonthChanges(previous)
     if previous is None:
         return result

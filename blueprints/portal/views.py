@@ -10,11 +10,12 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import db
-from models.deduction import EXPECTED
+from models import DeductionList, db
+from models.deduction import EXPECTED, list_loads
 from models.payment import list_payment
 from models.portal import EMPLOYER_REASONS, ENTRY_OUTCOMES
 from models.receiving import period_text
+from models.scope import Scope
 from rules.idnumbers import InvalidNumber, format_account, parse_account
 from rules.money import format_kroner
 from web.access import allow
@@ -64,7 +65,7 @@ def _list_page(deduction_list, *, sheet: Sheet | None = None, message: str | Non
 @bp.route("/liste/<int:list_id>", methods=["GET", "POST"], endpoint="list")
 @allow("employer")
 def list_page(list_id: int):
-    deduction_list = queries.get_list(current_user, list_id)
+    deduction_list = Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads())
     if request.method == "GET":
         return _list_page(deduction_list)
     if deduction_list.state != EXPECTED:
@@ -78,7 +79,7 @@ def list_page(list_id: int):
         return _list_page(deduction_list, message=refused.message, status=422)
     except (IntegrityError, StaleDataError):
         db.session.rollback()
-        return _list_page(queries.get_list(current_user, list_id), message=CONFLICT, status=409)
+        return _list_page(Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads()), message=CONFLICT, status=409)
     if request.form.get("handling") == SEND:
         return redirect(url_for("portal.send", list_id=deduction_list.id), 303)
     added = sheet.new_name
@@ -98,7 +99,7 @@ def _send_page(deduction_list, *, message: str | None = None, status: int = 200)
 @allow("employer")
 def send(list_id: int):
     """GET: what sending will say (the sum to pay, the deviations); POST: send the list."""
-    deduction_list = queries.get_list(current_user, list_id)
+    deduction_list = Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads())
     if deduction_list.state != EXPECTED:
         if request.method == "GET":
             return redirect(url_for("portal.list", list_id=deduction_list.id))
@@ -111,7 +112,7 @@ def send(list_id: int):
         return _send_page(deduction_list, message=refused.message, status=422)
     except StaleDataError:
         db.session.rollback()
-        return _list_page(queries.get_list(current_user, list_id), message=CONFLICT, status=409)
+        return _list_page(Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads()), message=CONFLICT, status=409)
     flash(f"Trekklisten for {period_text(deduction_list.period)} er godkjent og sendt til fagforeningen. "
           f"Å betale: {format_kroner(report.total_ore)} kr med KID {deduction_list.kid}.", "success")
     return redirect(url_for("portal.list", list_id=deduction_list.id), 303)
@@ -121,7 +122,7 @@ def send(list_id: int):
 @allow("employer")
 def changes(list_id: int):
     """Who is new on the list, who is gone, whose amount changed since last month; POST confirms."""
-    deduction_list = queries.get_list(current_user, list_id)
+    deduction_list = Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads())
     month = queries.month_changes(current_user, deduction_list)
     message, status = None, 200
     if request.method == "POST":

@@ -7,6 +7,7 @@ from flask import abort
 from sqlalchemy.orm import selectinload
 
 from models import AuditLog, DuesCodePeriod, FollowUp, Membership, Person, db
+from models.scope import Scope
 from rules.lifecycle import PENSION_AGE, PUPIL_AGE_LIMIT
 from web.pages import page_bounds
 
@@ -49,15 +50,6 @@ def last_run() -> AuditLog | None:
 
 # --- the follow-up queue -----------------------------------------------------------------------------
 
-def follow_up_scope(user) -> sa.ColumnElement[bool]:
-    """A condition on FollowUp: the queue of the user's counties (central: every county)."""
-    if user.role == "central":
-        return sa.true()
-    if user.role == "county":
-        return FollowUp.county_id.in_(user.scope_ids("county"))
-    return sa.false()
-
-
 @dataclass
 class QueuePage:
     rows: list[FollowUp]
@@ -68,7 +60,7 @@ class QueuePage:
 
 def open_follow_ups(user, page: int, page_size: int) -> QueuePage:
     """Open items, oldest first."""
-    stmt = sa.select(FollowUp).where(FollowUp.done_at.is_(None), follow_up_scope(user))
+    stmt = sa.select(FollowUp).where(FollowUp.done_at.is_(None), Scope.of(user).where(FollowUp))
     count = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     page, pages = page_bounds(count, page, page_size)
     rows = db.session.scalars(
@@ -82,7 +74,7 @@ def open_follow_ups(user, page: int, page_size: int) -> QueuePage:
 
 def follow_up(user, follow_up_id: int) -> FollowUp:
     """An item of the user's queue, open or done; 404 otherwise (as for no such id)."""
-    item = db.session.scalar(sa.select(FollowUp).where(FollowUp.id == follow_up_id, follow_up_scope(user)))
+    item = db.session.scalar(sa.select(FollowUp).where(FollowUp.id == follow_up_id, Scope.of(user).where(FollowUp)))
     if item is None:
         abort(404)
     return item

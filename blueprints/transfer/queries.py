@@ -11,7 +11,7 @@ from flask import abort
 from sqlalchemy.orm import aliased
 
 from models import Branch, Membership, Person, Transfer, User, db
-from models.scope import branch_scope, membership_scope
+from models.scope import Scope
 from web.formatting import OSLO
 
 REFUSED_SHOWN_DAYS = 30  # how long the giving branch sees a refusal in its queue
@@ -59,7 +59,7 @@ def _oslo_midnight_utc(day: date) -> datetime:
 
 
 def _branches_in_scope(user) -> sa.Select:
-    return sa.select(Branch.id).where(branch_scope(user))
+    return sa.select(Branch.id).where(Scope.of(user).where(Branch))
 
 
 def _rows(user, *conditions) -> list[TransferRow]:
@@ -107,15 +107,6 @@ def not_received(user, month: date) -> list[TransferRow]:
     in_scope = _branches_in_scope(user)
     return _rows(user, Transfer.state == "pending", Transfer.started_at < _oslo_midnight_utc(next_month),
                  sa.or_(Transfer.from_branch_id.in_(in_scope), Transfer.to_branch_id.in_(in_scope)))
-
-
-def get_membership(user, membership_id: int) -> Membership:
-    """A membership the user's scope holds (the giving side of a transfer), or 404."""
-    membership = db.session.scalar(
-        sa.select(Membership).where(Membership.id == membership_id, membership_scope(user)))
-    if membership is None:
-        abort(404)
-    return membership
 
 
 def get_transfer(user, transfer_id: int, *, side: str) -> Transfer:

@@ -6,7 +6,8 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from models import utcnow
+from models import Membership, utcnow
+from models.scope import Scope
 from web.access import REGISTER_ROLES, allow
 from web.pages import render_page
 
@@ -21,7 +22,7 @@ def _version() -> int:
 @bp.route("/ny/<int:membership_id>", methods=["GET", "POST"])
 @allow(*REGISTER_ROLES)
 def start(membership_id: int):
-    membership = queries.get_membership(current_user, membership_id)
+    membership = Scope.of(current_user).get_or_404(Membership, membership_id)
     form = StartForm()
     form.to_branch.choices = [("", _("Velg fagforening"))] + queries.receiving_branch_choices(membership)
     problem = services.why_not_transferable(membership)
@@ -32,7 +33,7 @@ def start(membership_id: int):
                                                form.transfer_date.data, form.note.data, _version())
         except services.Conflict as conflict:
             error, status = str(conflict), 409
-            membership = queries.get_membership(current_user, membership_id)
+            membership = Scope.of(current_user).get_or_404(Membership, membership_id)
             problem = services.why_not_transferable(membership)
             form.version.data = membership.version
         except services.TransferRefused as refused:

@@ -8,26 +8,17 @@ from flask import abort
 from sqlalchemy.orm import selectinload
 
 from models import AuditLog, Branch, County, Employer, Employment, Membership, Person, User, Workplace, db
-from models.scope import membership_scope
+from models.scope import Scope
 
 from .services import BRANCH_TRANSFER
 
-
-def get_membership(user, membership_id: int) -> Membership:
-    """The membership with its history, or 404 when it does not exist or is outside the user's scope."""
-    membership = db.session.scalar(
-        sa.select(Membership)
-        .where(Membership.id == membership_id, membership_scope(user))
-        .options(
-            selectinload(Membership.person),
-            selectinload(Membership.dues_codes),
-            selectinload(Membership.employments).selectinload(Employment.workplace).selectinload(Workplace.employer),
-            selectinload(Membership.insurances),
-        )
-    )
-    if membership is None:
-        abort(404)
-    return membership
+# What withdrawing a member reads of the membership (Scope.get_or_404 loads it).
+MEMBERSHIP_LOADS = (
+    selectinload(Membership.person),
+    selectinload(Membership.dues_codes),
+    selectinload(Membership.employments).selectinload(Employment.workplace).selectinload(Workplace.employer),
+    selectinload(Membership.insurances),
+)
 
 
 def get_employer(employer_id: int) -> Employer:
@@ -95,7 +86,7 @@ def stop_queue(user, start: date, end: date, employer_id: int | None = None) -> 
         .outerjoin(County, County.id == Membership.county_id)
         .outerjoin(User, User.id == Membership.stop_notified_by)
         .where(
-            membership_scope(user),
+            Scope.of(user).where(Membership),
             Membership.end_date.between(start, end),
             Membership.withdrawal_code != BRANCH_TRANSFER,
         )

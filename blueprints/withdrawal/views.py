@@ -5,6 +5,8 @@ from datetime import date, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from models import Membership
+from models.scope import Scope
 from rules.lifecycle import week_of
 from web.access import REGISTER_ROLES, allow
 from web.export import table_response
@@ -25,7 +27,7 @@ def _code_choices() -> list[tuple]:
 @bp.route("/<int:membership_id>", methods=["GET", "POST"])
 @allow(*REGISTER_ROLES)
 def withdraw(membership_id: int):
-    membership = queries.get_membership(current_user, membership_id)
+    membership = Scope.of(current_user).get_or_404(Membership, membership_id, *queries.MEMBERSHIP_LOADS)
     if request.method == "GET" and not membership.active:
         return redirect(url_for("withdrawal.done", membership_id=membership.id))
     form = WithdrawalForm()
@@ -40,7 +42,7 @@ def withdraw(membership_id: int):
             )
         except services.Conflict as error:
             message, status = error.message, 409
-            membership = queries.get_membership(current_user, membership_id)
+            membership = Scope.of(current_user).get_or_404(Membership, membership_id, *queries.MEMBERSHIP_LOADS)
         except services.Refused as error:
             for name, text in error.errors.items():
                 if name:
@@ -64,7 +66,7 @@ def withdraw(membership_id: int):
 @bp.route("/<int:membership_id>/utmeldt")
 @allow(*REGISTER_ROLES)
 def done(membership_id: int):
-    membership = queries.get_membership(current_user, membership_id)
+    membership = Scope.of(current_user).get_or_404(Membership, membership_id, *queries.MEMBERSHIP_LOADS)
     if membership.active:
         return redirect(url_for("withdrawal.withdraw", membership_id=membership.id))
     start, end = week_of(membership.end_date)
@@ -77,7 +79,7 @@ def done(membership_id: int):
 @bp.route("/<int:membership_id>/overforingsskjema")
 @allow(*REGISTER_ROLES)
 def transfer_form(membership_id: int):
-    membership = queries.get_membership(current_user, membership_id)
+    membership = Scope.of(current_user).get_or_404(Membership, membership_id, *queries.MEMBERSHIP_LOADS)
     if membership.withdrawal_code not in services.TO_OTHER_UNION:
         abort(404)  # only a transfer to another union has a transfer form
     held = [i for i in membership.insurances if i.covers(membership.end_date)]
@@ -168,7 +170,7 @@ def mark_group(employer_id: int):
 @bp.route("/stopp/medlem/<int:membership_id>/varslet", methods=["POST"])
 @allow(*REGISTER_ROLES)
 def mark_member(membership_id: int):
-    membership = queries.get_membership(current_user, membership_id)
+    membership = Scope.of(current_user).get_or_404(Membership, membership_id, *queries.MEMBERSHIP_LOADS)
     form, start, end = _period(request.form)
     if start is None:
         start, end = week_of(membership.end_date or date.today())
