@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", cli_group="users")
 
-from . import cli  # noqa: E402,F401
+from . import cli, views  # noqa: E402,F401

@@ -74,7 +74,7 @@ def test_json_output(run, factory):
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
         "ok": True, "username": "json.bruker", "role": "branch", "scopes": [f"branch:{branch.id}"],
-        "declaration_date": "2026-01-05",
+        "declaration_date": "2026-01-05", "second_factor": False,
     }
 
 
