@@ -163,10 +163,12 @@ class Scope:
         return DeductionLine.list_id.in_(sa.select(DeductionList.id).where(self.lists()))
 
     def payments(self) -> sa.ColumnElement[bool]:
-        """Payments of the lists in scope; unidentified ones (no list) are the central registry's."""
+        """Payments of the lists in scope, and for a county the unidentified ones (no list, so no branch
+        yet), which counties help to identify."""
         if self.everything:
             return sa.true()
-        return Payment.list_id.in_(sa.select(DeductionList.id).where(self.lists()))
+        of_lists = Payment.list_id.in_(sa.select(DeductionList.id).where(self.lists()))
+        return sa.or_(of_lists, Payment.list_id.is_(None)) if self.role == "county" else of_lists
 
     def workplaces(self) -> sa.ColumnElement[bool]:
         if self.everything:
