@@ -73,7 +73,10 @@ def create_command(username, role, branches, counties, employers, password_stdin
 
 
 def _account(username: str, as_json: bool) -> User:
-    user = db.session.scalar(sa.select(User).where(User.username == username))
+    """The account with this username, in any letter case (as login finds it)."""
+    found = db.session.scalars(sa.select(User).where(
+        sa.func.lower(User.username) == sa.func.lower(username.strip())).limit(2)).all()
+    user = found[0] if len(found) == 1 else None
     if user is None:
         refuse(f"Fant ingen konto med brukernavnet «{username}».", as_json)
     return user

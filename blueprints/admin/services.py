@@ -63,7 +63,10 @@ def _scopes_of(user: User) -> list[tuple[str, int]]:
 
 
 def _username_taken(username: str) -> bool:
-    return db.session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username.lower())) is not None
+    """Whether an account has this username in any letter case (login finds accounts so; lower() on both
+    sides, as SQLite folds only A-Z)."""
+    return db.session.scalar(sa.select(User.id).where(
+        sa.func.lower(User.username) == sa.func.lower(username)).limit(1)) is not None
 
 
 # --- creating ---------------------------------------------------------------------------------------
@@ -302,10 +305,10 @@ def request_account(actor, *, full_name: str, email: str, branch_id: int | None)
     if branch_id not in actor.scope_ids("branch"):
         raise Refused("branch", _("Velg en av dine fagforeninger."))
     if _username_taken(email) or db.session.scalar(
-            sa.select(User.id).where(sa.func.lower(User.email) == email)):
+            sa.select(User.id).where(sa.func.lower(User.email) == sa.func.lower(email)).limit(1)):
         raise Refused("email", _("Det finnes allerede en konto med denne e-postadressen."))
     if db.session.scalar(sa.select(AccountRequest.id).where(
-            sa.func.lower(AccountRequest.email) == email, AccountRequest.state == "pending")):
+            sa.func.lower(AccountRequest.email) == sa.func.lower(email), AccountRequest.state == "pending").limit(1)):
         raise Refused("email", _("Det venter allerede en forespørsel om konto for denne e-postadressen."))
     account_request = AccountRequest(requested_by=actor.id, full_name=full_name.strip(), email=email,
                                      branch_id=branch_id, state="pending")
@@ -346,9 +349,12 @@ def approve_request(actor, account_request: AccountRequest, declaration_date: da
                               "forespørselen med en forklaring.", username=username))
     _claim(actor, account_request, "approved")
     password = temporary_password()
-    user = _create([], username, "branch", password, [("branch", account_request.branch_id)],
-                   declaration_date=declaration_date, full_name=account_request.full_name, email=username,
-                   totp_secret=None, actor=actor, how=f" fra forespørsel nr. {account_request.id}")
+    try:
+        user = _create([], username, "branch", password, [("branch", account_request.branch_id)],
+                       declaration_date=declaration_date, full_name=account_request.full_name, email=username,
+                       totp_secret=None, actor=actor, how=f" fra forespørsel nr. {account_request.id}")
+    except AccountError as error:  # the request's answer is an error: the claim above is rolled back
+        raise Refused(None, str(error)) from error
     account_request.user_id = user.id
     account_request.declaration_date = declaration_date
     db.session.flush()

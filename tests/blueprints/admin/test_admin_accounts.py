@@ -119,12 +119,11 @@ def test_the_list_answers_htmx_with_its_table_only(app, world):
 
 
 def test_a_county_lists_only_the_officers_of_its_branches(app, world, factory):
-    b_officer = factory.user("branch", branches=[world.lag_a, world.lag_b], username="ab.begge")
+    factory.user("branch", branches=[world.lag_a, world.lag_b], username="ab.begge")
     client = sign_in(app, world.county)
     html = client.get("/admin/brukere").get_data(as_text=True)
     # not Vidar (Fylke Vest), nor the officer of Lag A and Lag V, nor counties, central, employer contacts
     assert usernames_listed(html) == ["ab.begge", "anna.a"]
-    assert b_officer.id
     assert 'name="rolle"' not in html  # a county manages branch officers only
 
 
