@@ -37,6 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment outside development")
+    if app.config["SESSION_COOKIE_SECURE"] and not app.config["SESSION_COOKIE_NAME"].startswith("__Host-"):
+        # A __Host- cookie is only ever set over HTTPS, for this host and every path: no subdomain or
+        # plain-HTTP page can plant or overwrite it. Browsers refuse the prefix without Secure.
+        app.config["SESSION_COOKIE_NAME"] = "__Host-" + app.config["SESSION_COOKIE_NAME"]
 
     if proxies := int(os.environ.get("TRUSTED_PROXIES", "0")):
         # Behind a load balancer: take the client's address and scheme from that many proxies.
@@ -80,7 +84,10 @@ def _default_config(app: Flask) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not development,
         "SESSION_COOKIE_NAME": "register_session",
-        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),  # idle; web/sessions.py
+        "ABSOLUTE_SESSION_LIFETIME": timedelta(hours=12),  # after login, however active
+        # HTTPS only from the first answer on, for a year (outside development, served over HTTPS)
+        "STRICT_TRANSPORT_SECURITY": None if development else "max-age=31536000; includeSubDomains",
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which idles out
         "BABEL_DEFAULT_LOCALE": "nb",
@@ -180,8 +187,10 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; "
-            "base-uri 'self'; form-action 'self'",
+            "base-uri 'none'; form-action 'self'",
         )
+        if hsts := app.config.get("STRICT_TRANSPORT_SECURITY"):
+            response.headers.setdefault("Strict-Transport-Security", hsts)
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -1,12 +1,22 @@
 """Server-side sessions on top of Flask-Login: the cookie names a UserSession row, which logout ends.
 
-A copied cookie stops working when the row is ended (logout, 30 idle minutes, blocked account).
+A copied cookie stops working when the row is ended (logout, "log out everywhere", 30 idle minutes,
+12 hours after login, a password change, a blocked account or a change of its role or scopes).
+
+Login throttling, in the database (every worker sees it):
+- per account (the username as typed, without surrounding spaces and letter case): ACCOUNT_FAILURES
+  failures within THROTTLE_WINDOW lock the account for THROTTLE_WINDOW after the last of them;
+- per address: one address may fail ADDRESS_FAILURES times within THROTTLE_WINDOW (a union office or
+  a county behind one NAT has many people). Beyond that, each failure from it locks the account it
+  named at once, so a guesser spraying many accounts gets one guess per account per window, while
+  the right password of anyone at that address for an account that is not locked still works.
 """
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, flash, request, session
+from flask_babel import gettext as _
 from flask_login import LoginManager, login_user, logout_user
 
 from models import LoginAttempt, User, UserSession, db, utcnow
@@ -18,12 +28,26 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = None  # the server-side session row does this job
 
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
-THROTTLE_FAILURES = 5
 THROTTLE_WINDOW = timedelta(minutes=15)
+ACCOUNT_FAILURES = 5  # failures of one account within THROTTLE_WINDOW that lock it
+ADDRESS_FAILURES = 50  # failures from one address within THROTTLE_WINDOW before each further one locks
+USER_AGENT_LENGTH = 200  # as much of the browser's User-Agent as a session keeps
 
 
 def idle_timeout() -> timedelta:
     return current_app.config["PERMANENT_SESSION_LIFETIME"]
+
+
+def absolute_lifetime() -> timedelta:
+    """How long a session lives after login however active it is (ABSOLUTE_SESSION_LIFETIME, 12 hours)."""
+    return current_app.config["ABSOLUTE_SESSION_LIFETIME"]
+
+
+def is_active(user_session: UserSession, now: datetime | None = None) -> bool:
+    """Not ended, not idle too long and not older than the absolute lifetime."""
+    now = now or utcnow()
+    return (user_session.ended_at is None and now - user_session.last_seen <= idle_timeout()
+            and now - user_session.created_at <= absolute_lifetime())
 
 
 @login_manager.user_loader
@@ -36,7 +60,13 @@ def load_user(user_id: str):
     if now - user_session.last_seen > idle_timeout():
         user_session.ended_at = now
         session.clear()
-        flash("Økten ble avsluttet etter 30 minutter uten aktivitet. Logg inn igjen.", "info")
+        flash(_("Økten ble avsluttet etter 30 minutter uten aktivitet. Logg inn igjen."), "info")
+        return None
+    if now - user_session.created_at > absolute_lifetime():
+        user_session.ended_at = now
+        session.clear()
+        flash(_("Økten ble avsluttet fordi det er %(hours)s timer siden du logget inn. Logg inn igjen.",
+                hours=int(absolute_lifetime().total_seconds() // 3600)), "info")
         return None
     if not user_session.user.can_log_in:
         user_session.ended_at = now
@@ -60,32 +90,58 @@ def unauthorized():
     return redirect(target)
 
 
-def throttled_until(username: str, remote_addr: str | None):
-    """When the account or the address may try again, or None when it may try now."""
-    since = utcnow() - THROTTLE_WINDOW
-    conditions = [LoginAttempt.username == username]
-    if remote_addr:
-        conditions.append(LoginAttempt.remote_addr == remote_addr)
-    for condition in conditions:
-        recent = db.session.scalars(
-            sa.select(LoginAttempt.at)
-            .where(condition, LoginAttempt.at >= since, LoginAttempt.success.is_(False))
-            .order_by(LoginAttempt.at.desc())
-            .limit(THROTTLE_FAILURES)
-        ).all()
-        if len(recent) >= THROTTLE_FAILURES:
-            return recent[0] + THROTTLE_WINDOW
+def login_key(username: str) -> str:
+    """The account a login attempt names, whatever letter case or surrounding spaces were typed."""
+    return (username or "").strip().casefold()[:100]  # the column's length; no username is longer
+
+
+def throttled_until(username: str, remote_addr: str | None = None) -> datetime | None:
+    """When the account named may try again, or None when it may try now.
+
+    Only the account is ever locked: the address counts through record_attempt's failures (see the
+    module's docstring), so `remote_addr` is not needed to answer."""
+    key = login_key(username)
+    now = utcnow()
+    failures = db.session.execute(
+        sa.select(LoginAttempt.at, LoginAttempt.remote_addr)
+        .where(LoginAttempt.username == key, LoginAttempt.success.is_(False),
+               LoginAttempt.at >= now - 2 * THROTTLE_WINDOW)
+        .order_by(LoginAttempt.at.desc())
+        .limit(ACCOUNT_FAILURES)
+    ).all()
+    if len(failures) == ACCOUNT_FAILURES and failures[0].at - failures[-1].at <= THROTTLE_WINDOW:
+        if now < (until := failures[0].at + THROTTLE_WINDOW):
+            return until
+    for failure in failures:
+        if now < failure.at + THROTTLE_WINDOW and _address_was_over(failure.remote_addr, failure.at):
+            return failure.at + THROTTLE_WINDOW
     return None
 
 
+def _address_was_over(remote_addr: str | None, at: datetime) -> bool:
+    """Whether the address had already failed ADDRESS_FAILURES times in the window before `at`."""
+    if not remote_addr:
+        return False
+    earlier = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            sa.select(LoginAttempt.id)
+            .where(LoginAttempt.remote_addr == remote_addr, LoginAttempt.success.is_(False),
+                   LoginAttempt.at >= at - THROTTLE_WINDOW, LoginAttempt.at < at)
+            .limit(ADDRESS_FAILURES).subquery()
+        )
+    )
+    return earlier >= ADDRESS_FAILURES
+
+
 def record_attempt(username: str, success: bool) -> None:
-    db.session.add(LoginAttempt(username=username, remote_addr=request.remote_addr, success=success))
+    db.session.add(LoginAttempt(username=login_key(username), remote_addr=request.remote_addr, success=success))
 
 
 def start_session(user: User) -> None:
     """A new server session and a new cookie: nothing of the anonymous session is carried over."""
     session.clear()
-    user_session = UserSession(id=secrets.token_urlsafe(32), user_id=user.id, remote_addr=request.remote_addr)
+    user_session = UserSession(id=secrets.token_urlsafe(32), user_id=user.id, remote_addr=request.remote_addr,
+                               user_agent=request.user_agent.string[:USER_AGENT_LENGTH] or None)
     db.session.add(user_session)
     session["sid"] = user_session.id
     session.permanent = True
@@ -108,3 +164,10 @@ def end_sessions(user: User, *, keep: str | None = None) -> int:
         condition.append(UserSession.id != keep)
     result = db.session.execute(sa.update(UserSession).where(*condition).values(ended_at=utcnow()))
     return result.rowcount
+
+
+def signed_out(response):
+    """The answer that ends a login in this browser: it also forgets what the browser kept of the
+    pages (cache) and their storage. Cookies stay: the language chosen and the message shown next."""
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

@@ -5,10 +5,23 @@ from models import User, db, record
 from web.passwords import hash_password, needs_rehash, verify_password
 
 
-def check_credentials(username: str, password: str) -> User | None:
+def find_account(username: str) -> User | None:
+    """The account a login names: as typed, else without regard to letter case (as login throttling
+    counts it, web.sessions.login_key), so `Kari.Lonn@Kommune.NO` is the account kari.lonn@kommune.no.
+    Two accounts that differ only in case are both refused the case-blind match (neither is meant)."""
+    username = (username or "").strip()
     user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None and "@" in username:  # portal accounts are named by their e-mail, in lower case
-        user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if user is None and username:
+        # lower() on both sides: SQLite's folds only A-Z, so compare the way the database does.
+        found = db.session.scalars(
+            sa.select(User).where(sa.func.lower(User.username) == sa.func.lower(username)).limit(2)
+        ).all()
+        user = found[0] if len(found) == 1 else None
+    return user
+
+
+def check_credentials(username: str, password: str) -> User | None:
+    user = find_account(username)
     if not verify_password(user.password_hash if user else None, password):
         return None
     if needs_rehash(user.password_hash):

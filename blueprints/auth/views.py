@@ -6,7 +6,7 @@ from flask_login import current_user
 from models import db
 from web.access import ALL_ROLES, allow, public
 from web.formatting import norwegian_datetime
-from web.sessions import end_session, record_attempt, start_session, throttled_until
+from web.sessions import end_session, record_attempt, signed_out, start_session, throttled_until
 
 from . import bp
 from .forms import LoginForm
@@ -61,7 +61,7 @@ def login():
 @allow(*ALL_ROLES)
 def logout():
     end_session()
-    return redirect(url_for("auth.login"), 303)
+    return signed_out(redirect(url_for("auth.login"), 303))
 
 
 @bp.route("/sprak", methods=["POST"])

@@ -10,7 +10,7 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, Regexp
 
 from web.fields import DateField
-from web.passwords import MIN_PASSWORD_LENGTH
+from web.passwords import good_password
 
 strip = [lambda v: v.strip() if v else v]
 lower = [lambda v: v.strip().lower() if v else v]
@@ -40,8 +40,7 @@ def _email(label):
 def _passwords():
     password = PasswordField(_l("Velg passord"), validators=[
         InputRequired(_l("Velg et passord.")),
-        Length(min=MIN_PASSWORD_LENGTH, max=200,
-               message=_l("Passordet må ha minst %(n)s tegn.", n=MIN_PASSWORD_LENGTH))])
+        Length(max=200, message=_l("Høyst 200 tegn.")), good_password])
     repeated = PasswordField(_l("Gjenta passordet"), validators=[
         InputRequired(_l("Skriv passordet en gang til.")),
         EqualTo("password", message=_l("Passordene er ikke like."))])
