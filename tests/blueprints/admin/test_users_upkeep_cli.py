@@ -219,3 +219,9 @@ def test_a_bad_totp_secret_is_refused_and_nothing_stored(users, world, session, 
     assert "Hemmeligheten for andre faktor skal være base32 (A–Z og 2–7), 16 til 64 tegn." in result.output
     session.expire_all()
     assert session.scalar(sa.select(User).where(User.username == "flyttet")) is None
+
+
+def test_the_account_is_found_in_any_letter_case(users, world, session):
+    result = users("block", "Anna.A")
+    assert result.exit_code == 0, result.output
+    assert "Konto anna.a er sperret" in result.output and fresh(session, world.anna).blocked
