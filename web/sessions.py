@@ -43,13 +43,6 @@ def absolute_lifetime() -> timedelta:
     return current_app.config["ABSOLUTE_SESSION_LIFETIME"]
 
 
-def is_active(user_session: UserSession, now: datetime | None = None) -> bool:
-    """Not ended, not idle too long and not older than the absolute lifetime."""
-    now = now or utcnow()
-    return (user_session.ended_at is None and now - user_session.last_seen <= idle_timeout()
-            and now - user_session.created_at <= absolute_lifetime())
-
-
 @login_manager.user_loader
 def load_user(user_id: str):
     sid = session.get("sid")
