@@ -41,6 +41,7 @@ bench: setup
 	$(BIN)/python bench/dues.py
 	$(BIN)/python bench/lists.py
 	$(BIN)/python bench/payments.py
+	$(BIN)/python bench/login.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

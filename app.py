@@ -21,6 +21,7 @@ from web import formatting
 from web.access import enforce_declared_access
 from web.pages import htmx, query_args
 from web.sessions import login_manager
+from web.two_factor import second_factor_pending
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -88,6 +89,9 @@ def _default_config(app: Flask) -> dict:
         "ABSOLUTE_SESSION_LIFETIME": timedelta(hours=12),  # after login, however active
         # HTTPS only from the first answer on, for a year (outside development, served over HTTPS)
         "STRICT_TRANSPORT_SECURITY": None if development else "max-age=31536000; includeSubDomains",
+        # County and central users and every account that sees more than one branch must log in with a
+        # second factor (web/two_factor.py); development (`make run`, demo data) lets them in without one.
+        "TWO_FACTOR_REQUIRED": not development,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session, which idles out
         "BABEL_DEFAULT_LOCALE": "nb",
@@ -196,6 +200,7 @@ def _register_request_hooks(app: Flask) -> None:
         return response
 
     app.add_template_global(query_args)
+    app.add_template_global(second_factor_pending)
 
     @app.context_processor
     def _shell_context():

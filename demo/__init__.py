@@ -6,6 +6,7 @@ from datetime import date
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from models import Branch, County, DuesCodePeriod, Employer, Employment, Person, User, db, record
@@ -102,4 +103,9 @@ def demo_command(members: int, seed: int, if_empty: bool, as_json: bool):
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         click.echo("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    if current_app.config.get("TWO_FACTOR_REQUIRED", True):
+        click.echo("Tofaktor kreves: fylke og sentral setter opp tofaktor (en autentiseringsapp) ved første "
+                   "innlogging.")
+    else:
+        click.echo("Tofaktor er ikke påkrevd i utviklingsmodus (demodata).")
     click.echo("Logg inn på /logg-inn.")

@@ -13,7 +13,7 @@ from app import create_app, normalize_database_url
 from models import db
 
 from .factories import PASSWORD, TEST_ARGON2_PARAMS, Factory
-from .pages import csrf_from, send
+from .pages import answer_second_factor, csrf_from, send
 
 
 def database_url(tmp_path_factory, name: str) -> str:
@@ -47,6 +47,7 @@ def make_migrated_app(url: str, **config):
         "SQLALCHEMY_DATABASE_URI": url,
         "SESSION_COOKIE_SECURE": False,
         "ARGON2_PARAMS": TEST_ARGON2_PARAMS,
+        "TWO_FACTOR_REQUIRED": True,  # as outside development: tests see what production does
         **config,
     })
     with app.app_context():
@@ -115,14 +116,16 @@ def app_ctx(app):
 
 
 @pytest.fixture
-def login(client):
-    """Sign in through the login form; returns a function that posts forms with the CSRF token."""
+def login(app, client):
+    """Sign in through the login form (and the code page, for an account with two-factor login);
+    returns a function that posts forms with the CSRF token."""
 
     def sign_in(user, password=PASSWORD):
         page = client.get("/logg-inn")
         response = client.post("/logg-inn", data={
             "username": user.username, "password": password, "csrf_token": csrf_from(page),
         })
+        response = answer_second_factor(app, client, user, response)
         assert response.status_code == 303, response.get_data(as_text=True)
         client.csrf = csrf_from(client.get("/"))
         return response

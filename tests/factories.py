@@ -1,7 +1,7 @@
 """Factories for test data: each call makes a valid object with sensible defaults, flushed."""
 import itertools
 import random
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -24,6 +24,9 @@ from models import (
 from rules.names import name_key
 
 PASSWORD = "riktig-hest-batteri-stift"
+# Every test account that has two-factor login shares this TOTP secret; tests/pages.py types its codes.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+ENROLLED_AT = datetime(2026, 1, 5, 9, 0)
 _counter = itertools.count(1)
 
 
@@ -107,10 +110,16 @@ class Factory:
         return membership
 
     def user(self, role="branch", *, branches=(), counties=(), employers=(), username=None,
-             declaration_date=date(2026, 1, 5), blocked=False) -> User:
+             declaration_date=date(2026, 1, 5), blocked=False, second_factor=None) -> User:
+        """`second_factor`: enrolled in two-factor login with TOTP_SECRET; by default exactly when the
+        account must be (county, central, more than one branch), as production requires."""
         scopes = ([UserScope(kind="branch", ref_id=b.id) for b in branches]
                   + [UserScope(kind="county", ref_id=c.id) for c in counties]
                   + [UserScope(kind="employer", ref_id=e.id) for e in employers])
+        if second_factor is None:
+            second_factor = role in ("county", "central") or len(branches) > 1 or bool(counties and role != "employer")
         return self._add(User(username=username or f"{role}{next(_counter)}", role=role,
                               password_hash=password_hash(), declaration_date=declaration_date,
-                              blocked=blocked, full_name=f"Test {role}", scopes=scopes))
+                              blocked=blocked, full_name=f"Test {role}", scopes=scopes,
+                              totp_secret=TOTP_SECRET if second_factor else None,
+                              totp_enrolled_at=ENROLLED_AT if second_factor else None))

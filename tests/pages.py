@@ -1,10 +1,19 @@
 """What page tests share (a plain module, not a test file): the CSRF token of a page, the text a
 reader sees of some HTML, a client of its own signed in as a user (for tests where several people
-look at the same thing), and posting a form as that user."""
+look at the same thing), posting a form as that user, and the second factor of a login (the code an
+authenticator app would show for the test accounts' TOTP secret)."""
 import html
 import re
+import secrets
+import time
+from urllib.parse import urlsplit
+
+import pyotp
+import sqlalchemy as sa
 
 from tests.factories import PASSWORD
+
+CODE_PAGE = "/logg-inn/kode"
 
 
 def csrf_from(response) -> str:
@@ -33,6 +42,42 @@ def sign_in(app, user, password: str = PASSWORD):
     page = client.get("/logg-inn")
     response = client.post("/logg-inn", data={"username": user.username, "password": password,
                                               "csrf_token": csrf_from(page)})
+    response = answer_second_factor(app, client, user, response)
     assert response.status_code == 303, response.get_data(as_text=True)
     client.csrf = csrf_from(client.get("/"))
     return client
+
+
+def asks_for_code(response) -> bool:
+    return response.status_code == 303 and urlsplit(response.location).path == CODE_PAGE
+
+
+def answer_second_factor(app, client, user, response):
+    """When the login answered with the code page, type the code there as the user would; returns the
+    answer to that (or `response` itself when no code was asked for)."""
+    if not asks_for_code(response):
+        return response
+    page = client.get(response.location)
+    return client.post(response.location, data={"code": second_factor_code(app, user),
+                                                 "csrf_token": csrf_from(page)})
+
+
+def second_factor_code(app, user) -> str:
+    """(`user`: the account or its id.) A code the account accepts now: the app's code for the current time step, or the next step's when
+    the current one was used already (a second login within 30 seconds). Past that (a third login in
+    one step) a recovery code, made for the occasion: each code works only once."""
+    from models import RecoveryCode, User, db
+    from web.passwords import hash_password
+
+    user_id = getattr(user, "id", user)
+    with app.app_context():
+        secret, last = db.session.execute(
+            sa.select(User.totp_secret, User.totp_last_step).where(User.id == user_id)).one()
+        now = int(time.time()) // 30
+        step = now if last is None or last < now else last + 1
+        if step <= now + 1:
+            return pyotp.TOTP(secret).generate_otp(step)
+        code = secrets.token_hex(5)  # ten letters and digits, as a recovery code is
+        db.session.add(RecoveryCode(user_id=user_id, code_hash=hash_password(code)))
+        db.session.commit()
+        return code

@@ -12,7 +12,7 @@ from models import Person, PersonNote
 from web.access import ALL_ROLES, PUBLIC
 
 from .factories import PASSWORD
-from .pages import csrf_from
+from .pages import answer_second_factor, csrf_from
 
 NONEXISTENT = 999999999
 
@@ -24,6 +24,7 @@ def sign_in(flask_app, user):
     response = client.post("/logg-inn", data={
         "username": user.username, "password": PASSWORD, "csrf_token": csrf_from(page),
     })
+    response = answer_second_factor(flask_app, client, user, response)
     assert response.status_code == 303, response.get_data(as_text=True)
     client.csrf = csrf_from(client.get("/"))
     return client

@@ -68,7 +68,20 @@ def test_prints_the_logins_of_the_demo_users(app, session):
     assert "Fylkeskrets" in lines["fylke"] and "32 Akershus" in lines["fylke"]
     assert "Medlemsregisteret" in lines["sentral"] and "hele forbundet" in lines["sentral"]
     assert "Nordre Follo kommune" in lines["arbeidsgiver"]
+    assert "Tofaktor kreves" in out  # outside development the county and central users must enrol first
     assert session.scalar(sa.select(AuditLog.summary).where(AuditLog.entity == "demo")).startswith("Demodata")
+
+
+def test_the_printed_logins_say_two_factor_is_waived_in_development(app, session, monkeypatch):
+    monkeypatch.setitem(app.config, "TWO_FACTOR_REQUIRED", False)
+    out = run_demo(app).output
+    assert "Tofaktor er ikke påkrevd i utviklingsmodus (demodata)." in out
+
+
+def test_outside_development_a_demo_county_user_must_enrol_first(demo, app):
+    client, response = sign_in(app, "fylke")
+    assert response.status_code == 303 and response.location == "/konto/tofaktor/ny"
+    assert client.get("/medlemmer/").location.startswith("/konto/tofaktor/ny")
 
 
 def test_the_numbers_add_up(demo, session):
@@ -170,10 +183,11 @@ def test_employments_insurances_and_organization_are_realistic(demo, session):
     assert count(session, Workplace, Workplace.branch_id.is_(None)) == 0
 
 
-def test_demo_users_log_in_and_see_their_scope(demo, app, session):
+def test_demo_users_log_in_and_see_their_scope(demo, app, session, monkeypatch):
+    monkeypatch.setitem(app.config, "TWO_FACTOR_REQUIRED", False)  # as `make run` (development) has it
     for username in USERNAMES:
         client, response = sign_in(app, username)
-        assert response.status_code == 303, f"{username} could not log in"
+        assert response.status_code == 303 and response.location == "/", f"{username} could not log in"
         assert client.get("/").status_code == 200
     assert session.scalar(sa.select(User.declaration_date).where(User.username == "sentral")) is not None
 

@@ -2,6 +2,8 @@
 from flask import abort, current_app, request
 from flask_login import current_user
 
+from web.two_factor import gate as second_factor_gate
+
 PUBLIC = frozenset({"*public*"})
 ALL_ROLES = frozenset({"branch", "county", "central", "employer"})
 REGISTER_ROLES = ("branch", "county", "central")
@@ -36,6 +38,8 @@ def enforce_declared_access():
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
+    if (pending := second_factor_gate(view, current_user)) is not None:
+        return pending  # a login still waiting for its second factor reaches only that step
     if roles is None or current_user.role not in roles:
         abort(403)
     return None

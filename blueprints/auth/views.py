@@ -7,6 +7,7 @@ from models import db
 from web.access import ALL_ROLES, allow, public
 from web.formatting import norwegian_datetime
 from web.sessions import end_session, record_attempt, signed_out, start_session, throttled_until
+from web.two_factor import CODE, login_step, open_before_second_factor, step_url
 
 from . import bp
 from .forms import LoginForm
@@ -49,8 +50,12 @@ def login():
             record_attempt(username, success=user is not None and error is None)
             if error is None:
                 start_session(user)
-                audit_login(user)
+                step = login_step(user)  # two-factor: the code, or the enrolment a required factor waits for
+                if step != CODE:
+                    audit_login(user)  # with a code, the code page writes it once the code is given
                 db.session.commit()
+                if step:
+                    return redirect(step_url(step, request.args.get("next")), 303)
                 return redirect(_safe_next(request.args.get("next")), 303)
             db.session.commit()  # the failed attempt counts even though the page answers 422
     status = 422 if request.method == "POST" else 200
@@ -59,6 +64,7 @@ def login():
 
 @bp.route("/logg-ut", methods=["POST"])
 @allow(*ALL_ROLES)
+@open_before_second_factor
 def logout():
     end_session()
     return signed_out(redirect(url_for("auth.login"), 303))

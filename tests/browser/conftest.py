@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
-from models import db
+from models import User, db
 
 from ..conftest import database_url, make_migrated_app
 from ..factories import PASSWORD, Factory
+from ..pages import second_factor_code
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -88,6 +89,29 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def sign_in(live_app):
+    """`sign_in(page, username)`: log in through the login form as a person would; an account with
+    two-factor login then types the code its authenticator app shows now (tests/pages.py)."""
+
+    def sign_in_as(page, username: str, password: str = PASSWORD):
+        with live_app.app_context():
+            user = db.session.scalar(sa.select(User).where(User.username == username))
+            user_id, enrolled = user.id, user.has_second_factor
+        page.goto("/logg-inn")
+        page.get_by_label("Brukernavn").fill(username)
+        page.get_by_label("Passord").fill(password)
+        page.get_by_role("button", name="Logg inn").click()
+        if enrolled:
+            expect(page.get_by_role("heading", level=1)).to_have_text("Tofaktorkode")
+            page.get_by_label("Kode").fill(second_factor_code(live_app, user_id))
+            page.get_by_role("button", name="Bekreft").click()
+        expect(page.get_by_role("navigation", name="Hovedmeny")).to_be_visible()
+        expect(page.get_by_role("button", name="Logg ut")).to_be_visible()
+
+    return sign_in_as
 
 
 @pytest.fixture

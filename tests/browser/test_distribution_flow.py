@@ -19,7 +19,7 @@ from models import Employment, db
 from rules.payment_file import Transaction, build_payment_file
 from tests.payments_world import post_list
 
-from ..factories import PASSWORD, Factory
+from ..factories import Factory
 
 pytestmark = pytest.mark.browser
 
@@ -66,12 +66,8 @@ def distribution_seed(live_app) -> DistributionSeed:
     return seed
 
 
-def test_central_registry_previews_confirms_and_reads_a_distribution(page, live_server, distribution_seed):
-    page.goto("/logg-inn")
-    page.get_by_label("Brukernavn").fill(distribution_seed.central)
-    page.get_by_label("Passord").fill(PASSWORD)
-    page.get_by_role("button", name="Logg inn").click()
-    expect(page.get_by_role("button", name="Logg ut")).to_be_visible()
+def test_central_registry_previews_confirms_and_reads_a_distribution(page, live_server, distribution_seed, sign_in):
+    sign_in(page, distribution_seed.central)
 
     # The bank's file is imported in the background; its page follows the job to the outcome.
     page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Innbetalinger").click()

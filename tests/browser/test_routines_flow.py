@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from models import County, db
 from rules.lifecycle import add_months
 
-from ..factories import PASSWORD, Factory
+from ..factories import Factory
 
 pytestmark = pytest.mark.browser
 
@@ -51,15 +51,7 @@ def routine_seed(live_app, seed) -> RoutineSeed:
     return result
 
 
-def sign_in(page, username):
-    page.goto("/logg-inn")
-    page.get_by_label("Brukernavn").fill(username)
-    page.get_by_label("Passord").fill(PASSWORD)
-    page.get_by_role("button", name="Logg inn").click()
-    expect(page.get_by_role("button", name="Logg ut")).to_be_visible()
-
-
-def test_officer_puts_a_member_on_a_and_prints_the_income_letter(page, routine_seed):
+def test_officer_puts_a_member_on_a_and_prints_the_income_letter(page, routine_seed, sign_in):
     sign_in(page, routine_seed.officer)
     page.goto(f"/medlemmer/{routine_seed.working_id}")
     page.get_by_role("link", name="Endre kontingentkode").click()
@@ -90,7 +82,7 @@ def test_officer_puts_a_member_on_a_and_prints_the_income_letter(page, routine_s
     expect(letters).to_contain_text("Er du tilbake i arbeid?")
 
 
-def test_central_runs_the_daily_routine_and_the_county_follows_up(page, routine_seed):
+def test_central_runs_the_daily_routine_and_the_county_follows_up(page, routine_seed, sign_in):
     sign_in(page, routine_seed.central)
     page.goto("/rutiner/daglig")
     page.get_by_role("button", name="Kjør daglige rutiner nå").click()

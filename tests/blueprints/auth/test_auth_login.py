@@ -104,14 +104,14 @@ def test_login_without_csrf_token_is_refused(client, factory):
     "javascript:alert(1)", "",
 ])
 def test_login_never_redirects_off_site(client, factory, target):
-    user = factory.user("central")
+    user = factory.user("branch", branches=[factory.branch()])  # one factor
     response = attempt(client, user.username, PASSWORD, query="?" + _query(next=target))
     assert response.status_code == 303
     assert response.location == "/"
 
 
 def test_login_returns_to_the_page_asked_for(client, factory):
-    user = factory.user("central")
+    user = factory.user("branch", branches=[factory.branch()])  # one factor
     response = attempt(client, user.username, PASSWORD, query="?" + _query(next="/medlemmer/?q=berg"))
     assert response.location == "/medlemmer/?q=berg"
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from models import PersonNote, User, UserSession
 from tests.factories import PASSWORD
-from tests.pages import csrf_from
+from tests.pages import answer_second_factor, csrf_from
 from tests.test_access import sign_in
 
 COOKIE = "register_session"
@@ -101,7 +101,8 @@ def test_the_session_id_changes_at_login(app, factory, session):
     victim = app.test_client()
     token = csrf_from(victim.get("/logg-inn"))
     planted = cookie_value(victim)  # the anonymous session (it holds the CSRF token)
-    victim.post("/logg-inn", data={"username": user.username, "password": PASSWORD, "csrf_token": token})
+    answer_second_factor(app, victim, user, victim.post(
+        "/logg-inn", data={"username": user.username, "password": PASSWORD, "csrf_token": token}))
     assert victim.get("/").status_code == 200
     assert cookie_value(victim) != planted
 

@@ -68,6 +68,7 @@ def client_for(app, world):
             page = client.get("/logg-inn")
             response = client.post("/logg-inn", data={
                 "username": world.users[key].username, "password": PASSWORD, "csrf_token": csrf_from(page)})
+            response = pages.answer_second_factor(app, client, world.users[key], response)
             assert response.status_code == 303
             client.csrf = csrf_from(client.get("/"))
             clients[key] = client
