@@ -16,6 +16,8 @@ from models.portal import SUGGESTED_ACTIONS
 from web.fields import DateField, KronerField, PercentField
 from web.formatting import norwegian_date, percent
 
+from .services import FOREIGN_ACTIONS
+
 strip = [lambda v: v.strip() if v else v]
 
 # What may be done with each kind of deviation, in the order offered.
@@ -40,10 +42,13 @@ ACTION_FIELDS = {
 DATE_FIELD_ALIASES = {"from_date": "date", "end_date": "date"}
 
 
-def actions_for(line) -> list[str]:
+def actions_for(line, foreign: bool = False) -> list[str]:
     """The actions that fit the line's deviation: "accepted" for an unexpected person only when the
-    person is a member."""
+    person is a member; for a member outside the user's scope (`foreign`) only those that leave that
+    membership alone (services.FOREIGN_ACTIONS)."""
     actions = list(STATUS_ACTIONS.get(line.status, ()))
+    if foreign:
+        return [action for action in actions if action in FOREIGN_ACTIONS]
     if line.status == UNEXPECTED and line.membership_id is None:
         actions.remove("accepted")
     return actions
@@ -66,8 +71,9 @@ class LineForm(FlaskForm):
     note = TextAreaField(_l("Merknad"), filters=strip,
                          validators=[Length(max=2000, message=_l("Høyst 2000 tegn."))])
 
-    def set_choices(self, line, dues_codes: list[tuple[str, str]]) -> None:
-        self.action.choices = [("", _l("– velg –"))] + [(key, _l(RESOLUTIONS[key])) for key in actions_for(line)]
+    def set_choices(self, line, dues_codes: list[tuple[str, str]], foreign: bool = False) -> None:
+        self.action.choices = [("", _l("– velg –"))] + [(key, _l(RESOLUTIONS[key]))
+                                                         for key in actions_for(line, foreign)]
         self.code.choices = [("", _l("– velg –"))] + [(code, f"{code} – {name}") for code, name in dues_codes]
 
     def errors_for(self, action: str | None) -> bool:
@@ -97,14 +103,14 @@ class Suggestion:
     detail: str = ""  # what the defaults are, for the button's neighbour
 
 
-def suggestion(line, deduction_list) -> Suggestion | None:
+def suggestion(line, deduction_list, foreign: bool = False) -> Suggestion | None:
     """What the employer's reason proposes for the line (models.portal.SUGGESTED_ACTIONS), when the
     line is open, the action fits its deviation, and the defaults are known: ending the employment
     the day before the list's month, code O (leave) or the employer's position from the month's
     first day, or carrying a sick member's line to the next month. No query: the list page shows it
-    on every line."""
+    on every line. `foreign`: the person is a member outside the user's scope (actions_for)."""
     action = SUGGESTED_ACTIONS.get(line.employer_reason or "")
-    if action is None or not line.open or deduction_list.posted or action not in actions_for(line):
+    if action is None or not line.open or deduction_list.posted or action not in actions_for(line, foreign):
         return None
     first = deduction_list.period
     if action == "employment_ended":

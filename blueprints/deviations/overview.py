@@ -12,9 +12,10 @@ from web.access import REGISTER_ROLES, allow
 from web.export import table_response
 from web.pages import render_page
 
-from . import bp, overview_queries, services
+from . import bp, overview_queries, queries, services
 from .jobs import KIND as FORM_JOB
 from .overview_forms import FilterForm, FormMonthForm, UploadForm
+from .views import foreign_texts
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -57,7 +58,7 @@ def overview():
 # --- uploading an employer's file -----------------------------------------------------------------
 
 @bp.route("/last-opp", methods=["GET", "POST"])
-@allow(*REGISTER_ROLES)
+@allow("central")  # services.import_file: matching a file across the register is the central registry's
 def upload():
     form = UploadForm()
     outcome, status = None, 200
@@ -112,9 +113,11 @@ def job(job_id: int):
 def report(list_id: int):
     deduction_list = Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads())
     lines = overview_queries.report_lines(deduction_list)
+    foreign = foreign_texts(queries.foreign_members(current_user, deduction_list.id))
     if (fmt := request.args.get("format")) in EXPORT_FORMATS:
         name = (f"avviksrapport-{deduction_list.period:%Y-%m}-{deduction_list.employer.orgnr}-"
                 f"{deduction_list.branch.number}")
         return table_response(fmt, name, overview_queries.REPORT_HEADER,
-                              overview_queries.report_rows(deduction_list, lines, fmt))
-    return render_page("deviations/report.html", deduction_list=deduction_list, lines=lines, today=date.today())
+                              overview_queries.report_rows(deduction_list, lines, fmt, foreign))
+    return render_page("deviations/report.html", deduction_list=deduction_list, lines=lines, today=date.today(),
+                       foreign=foreign)

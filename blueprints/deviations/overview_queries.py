@@ -158,12 +158,14 @@ REPORT_HEADER = ["Navn", "Fødselsnummer", "Medlemsnr.", "Avvik", "Åpent siden"
                  "Rapportert forsikring (kr)", "Årsak", "Behandling", "Merknad", "Notater"]
 
 
-def report_rows(deduction_list: DeductionList, lines: list[DeductionLine], fmt: str):
+def report_rows(deduction_list: DeductionList, lines: list[DeductionLine], fmt: str, foreign: dict[int, str]):
+    """The report's rows; a person who is a member outside the user's scope has, instead of the member
+    number, what `foreign` (views.foreign_texts) says of them."""
     money = money_cell(fmt)
     for line in lines:
         origin = line.origin_period or deduction_list.period
         handled = line.resolution_text or line.resolution_name
-        yield [line.name, line.national_id, line.member_number, line.status_name, f"{origin:%m.%Y}",
+        yield [line.name, line.national_id, foreign.get(line.id, line.member_number), line.status_name, f"{origin:%m.%Y}",
                line.age_months(deduction_list.period), money(line.expected_dues_ore),
                money(line.expected_insurance_ore), money(line.reported_dues_ore), money(line.reported_insurance_ore),
                "; ".join(line.reason_list), handled or None, line.note, None]

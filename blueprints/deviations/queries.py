@@ -6,7 +6,19 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import selectinload
 
-from models import Branch, DeductionLine, DeductionList, Employer, Employment, Membership, Payment, User, Workplace, db
+from models import (
+    Branch,
+    County,
+    DeductionLine,
+    DeductionList,
+    Employer,
+    Employment,
+    Membership,
+    Payment,
+    User,
+    Workplace,
+    db,
+)
 from models.deduction import DEVIATIONS, list_loads
 from models.payment import MATCHED_BY_HAND, ListPayment, list_amount_ore
 from models.scope import Scope
@@ -46,6 +58,41 @@ def list_lines(deduction_list: DeductionList, statuses=None) -> list[DeductionLi
     if statuses is not None:
         stmt = stmt.where(DeductionLine.status.in_(statuses))
     return db.session.scalars(stmt.order_by(DeductionLine.expected.desc(), DeductionLine.name, DeductionLine.id)).all()
+
+
+@dataclass(frozen=True)
+class ForeignUnit:
+    """The branch (or, for a student or pupil, the county) of a membership outside the user's scope."""
+
+    is_branch: bool
+    number: int
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+def foreign_members(user, list_id: int, line_id: int | None = None) -> dict[int, ForeignUnit]:
+    """The lines of a list (or its one line `line_id`) whose person was matched by identity number to
+    a membership outside the user's scope when the employer's list came in, each with the unit that
+    membership belongs to. That unit is all a user may learn of it (DESIGN.md "Access": "member of
+    another branch (its name)"); its number, card and personal data stay hidden. One query; none for
+    the central registry, which sees every membership."""
+    scope = Scope.of(user)
+    if scope.everything:
+        return {}
+    visible = sa.case((scope.where(Membership), sa.true()), else_=sa.false())  # NULL-safe: no branch is not ours
+    stmt = (sa.select(DeductionLine.id, visible, Branch.number, Branch.name, County.number, County.name)
+            .join(Membership, Membership.id == DeductionLine.membership_id)
+            .outerjoin(Branch, Branch.id == Membership.branch_id)
+            .outerjoin(County, County.id == Membership.county_id)
+            .where(DeductionLine.list_id == list_id))
+    if line_id is not None:
+        stmt = stmt.where(DeductionLine.id == line_id)
+    return {found_id: ForeignUnit(branch_number is not None, branch_number or county_number, branch_name or county_name)
+            for found_id, seen, branch_number, branch_name, county_number, county_name in db.session.execute(stmt)
+            if not seen}
 
 
 @dataclass

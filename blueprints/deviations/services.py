@@ -50,6 +50,11 @@ Refused = changes.Refused
 FORM_CHUNK = 200  # lists formed between two progress reports
 LEAVE_CODE = "O"
 CODE_CHOICES = ("A", "L", "O", "M", "U", "P")  # what a deviation may turn a working member into
+# What may be done with a person who is a member outside the user's scope: nothing that reads or changes
+# that membership. The employer refunds, or the line waits while the member's branch transfers them.
+FOREIGN_ACTIONS = ("not_member", "carried")
+FOREIGN_REFUSAL = ("Personen er medlem i en annen fagforening. Velg «Ikke medlem» eller «Overført til neste "
+                   "periode», og be den fagforeningen om å overføre medlemmet.")
 
 
 def _count(number: int, one: str, many: str) -> str:
@@ -271,7 +276,13 @@ def lines_digest(lines: list[FileLine]) -> str:
 def import_file(user, data: bytes) -> FileImport:
     """Import an employer's file (FORMATS.md section 1): all lists or none. A list not formed yet is
     formed first; one received before with the same lines is left as it is; one received with other
-    lines is refused (the branch corrects it by handling its deviations)."""
+    lines is refused (the branch corrects it by handling its deviations).
+
+    Only the central registry (the page, or the command acting as it) loads employers' files: matching
+    a file's identity numbers across the whole register is a privileged act (DESIGN.md "Access"), and
+    a branch that could load any file could probe who is a member where."""
+    if getattr(user, "role", None) != "central":
+        raise Refused(None, "Bare Medlemsregisteret kan laste inn filer fra arbeidsgivere.")
     parsed = read_deduction_file(data)
     outcome = FileImport(errors=list(parsed.errors), rows=parsed.line_count)
     if not parsed.ok:
@@ -280,7 +291,6 @@ def import_file(user, data: bytes) -> FileImport:
     numbers = {number for _, _, number in parsed.lists}
     employers = {e.orgnr: e for e in db.session.scalars(sa.select(Employer).where(Employer.orgnr.in_(orgnrs)))}
     branches = {b.number: b for b in db.session.scalars(sa.select(Branch).where(Branch.number.in_(numbers)))}
-    allowed = set(db.session.scalars(sa.select(Branch.id).where(Branch.number.in_(numbers), Scope.of(user).where(Branch))))
 
     plan: list[tuple[ListKey, date, Employer, Branch, DeductionList | None, str]] = []
     without_rates: dict[date, str | None] = {}  # period → why no list can be formed for it
@@ -294,9 +304,6 @@ def import_file(user, data: bytes) -> FileImport:
             continue
         if branch is None:
             outcome.errors.append(RowError(row, "avdeling", f"Fagforening nummer {number} finnes ikke."))
-            continue
-        if branch.id not in allowed:
-            outcome.errors.append(RowError(row, "avdeling", f"Du har ikke tilgang til fagforening nummer {number}."))
             continue
         period = date(year, month, 1)
         if period not in without_rates:
@@ -346,6 +353,17 @@ def _reported(line: FileLine) -> Reported:
 
 
 # --- handling a deviation -------------------------------------------------------------------------
+
+def _visible_membership(user, membership_id: int) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        Membership.id == membership_id, Scope.of(user).where(Membership)))))
+
+
+def foreign_member(user, line: DeductionLine) -> bool:
+    """Whether the line's person is a member outside the user's scope (matched by identity number
+    when the list came in): then nothing of that membership may be read or changed from the list."""
+    return line.membership_id is not None and not _visible_membership(user, line.membership_id)
+
 
 def _check_open(line: DeductionLine) -> None:
     if line.deduction_list.posted:
@@ -412,6 +430,8 @@ def resolve(user, line: DeductionLine, action: str, data: dict) -> None:
     _check_open(line)
     if action not in RESOLUTIONS:
         raise Refused("action", "Velg hva som skal gjøres med avviket.")
+    if action not in FOREIGN_ACTIONS and foreign_member(user, line):
+        raise Refused("action", FOREIGN_REFUSAL)
     note = (data.get("note") or "").strip() or None
     handler = _ACTIONS[action]
     with db.session.begin_nested():
@@ -515,6 +535,8 @@ def _new_member(user, line, data) -> str:
     found = members_by_national_id([line.national_id], line.deduction_list.branch_id).get(line.national_id)
     if found is None:
         raise Refused(None, "Personen er ikke innmeldt ennå. Meld inn først (lenken «Meld inn»), og velg så «Nytt medlem».")
+    if not _visible_membership(user, found[0]):
+        raise Refused("action", FOREIGN_REFUSAL)
     line.membership_id, line.person_id, line.member_number = found
     db.session.flush()
     db.session.expire(line, ["membership"])

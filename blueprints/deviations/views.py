@@ -52,6 +52,19 @@ def row_text() -> dict:
         "actions": {key: gettext(name) for key, name in RESOLUTIONS.items()}}
 
 
+def foreign_texts(found: dict[int, queries.ForeignUnit]) -> dict[int, str]:
+    """line id → what the user is told of a person who is a member outside their scope: the unit, nothing
+    else (no member number, no card, nothing from the register)."""
+    return {line_id: (gettext("Medlem i en annen fagforening (%(unit)s)", unit=unit.label) if unit.is_branch
+                      else gettext("Student- eller elevmedlem i %(unit)s", unit=unit.label))
+            for line_id, unit in found.items()}
+
+
+def _foreign(line) -> dict[int, str]:
+    """foreign_texts for one line."""
+    return foreign_texts(queries.foreign_members(current_user, line.list_id, line.id))
+
+
 def _view(value: str | None, counts: queries.Counts) -> str:
     """The filter asked for; by default the deviations when the list has any."""
     if value in VIEWS:
@@ -74,7 +87,8 @@ def _page(deduction_list, *, view: str | None = None, editing=None, status: int 
     context = {"deduction_list": deduction_list, "counts": counts, "view": view,
                "lines": _shown(lines, view, keep=editing["line"].id if editing else None),
                "editing": editing or {}, "views": VIEW_LABELS, "actions_showing": actions_showing,
-               "row_text": row_text(), "suggest": suggestion, "payment": queries.payment_details(deduction_list)}
+               "row_text": row_text(), "suggest": suggestion, "payment": queries.payment_details(deduction_list),
+               "foreign": foreign_texts(queries.foreign_members(current_user, deduction_list.id))}
     return render_page("deviations/list.html", "deviations/_list_table.html", status=status, **context)
 
 
@@ -93,30 +107,25 @@ def _dues_codes() -> list[tuple[str, str]]:
     return [(code, names.get(code, code)) for code in services.CODE_CHOICES]
 
 
-def _form(line, formdata=None) -> LineForm:
+def _form(line, formdata=None, foreign: bool = False) -> LineForm:
     form = LineForm(formdata=formdata, prefix=f"line{line.id}")
-    form.set_choices(line, _dues_codes())
+    form.set_choices(line, _dues_codes(), foreign)
     return form
 
 
 def _enrollment_url(line) -> str:
-    """Enrollment filled in from an unexpected line, coming back to this list's deviations."""
-    deduction_list = line.deduction_list
-    last_name, _, first_name = line.name.partition(", ")
-    workplaces = deduction_list.employer.workplaces
-    workplace = next((w for w in workplaces if w.branch_id == deduction_list.branch_id),
-                     workplaces[0] if workplaces else None)
-    args = {"fodselsnummer": line.national_id, "etternavn": last_name, "fornavn": first_name,
-            "neste": url_for("deviations.show", list_id=deduction_list.id, vis=DEVIATION_VIEW)}
-    if workplace is not None:
-        args["arbeidssted"] = workplace.id
-    return url_for("enrollment.new", **args)
+    """Enrollment filled in from an unexpected line (the enrollment reads the identity number, names and
+    workplace from the line, through the scope: no identity number in a URL), coming back to this list's
+    deviations."""
+    return url_for("enrollment.new", fra_linje=line.id,
+                   neste=url_for("deviations.show", list_id=line.list_id, vis=DEVIATION_VIEW))
 
 
-def _form_answer(line, form: LineForm, *, message: str | None = None, status: int = 200):
+def _form_answer(line, form: LineForm, *, message: str | None = None, status: int = 200, foreign=None):
     """The form row (htmx), or the list page with the form open in it."""
-    editing = {"line": line, "form": form, "message": message,
-               "enrollment_url": _enrollment_url(line) if line.status == UNEXPECTED else None}
+    foreign = _foreign(line) if foreign is None else foreign
+    editing = {"line": line, "form": form, "message": message, "foreign_text": foreign.get(line.id),
+               "enrollment_url": _enrollment_url(line) if line.status == UNEXPECTED and not foreign else None}
     if is_htmx():
         return render_page("deviations/_line_form.html", status=status, deduction_list=line.deduction_list,
                            actions_showing=actions_showing, row_text=row_text(), **editing)
@@ -131,7 +140,8 @@ def _row_answer(line, *, resolved: bool = False, flash_text: str | None = None):
         return redirect(url_for("deviations.show", list_id=line.list_id, _anchor=f"line-{line.id}"), 303)
     deduction_list = line.deduction_list
     return render_page("deviations/_line.html", deduction_list=deduction_list, line=line, just_resolved=resolved,
-                       counts=list_counts(deduction_list), oob_counts=True, row_text=row_text(), suggest=suggestion)
+                       counts=list_counts(deduction_list), oob_counts=True, row_text=row_text(), suggest=suggestion,
+                       foreign=_foreign(line))
 
 
 @bp.route("/<int:list_id>/linjer/<int:line_id>")
@@ -142,16 +152,17 @@ def line_row(list_id: int, line_id: int):
     if not is_htmx():
         return redirect(url_for("deviations.show", list_id=list_id, _anchor=f"line-{line.id}"))
     return render_page("deviations/_line.html", deduction_list=line.deduction_list, line=line, row_text=row_text(),
-                       suggest=suggestion)
+                       suggest=suggestion, foreign=_foreign(line))
 
 
 @bp.route("/<int:list_id>/linjer/<int:line_id>/behandle")
 @allow(*REGISTER_ROLES)
 def line_form(list_id: int, line_id: int):
     line = queries.get_line(current_user, list_id, line_id)
-    form = _form(line)
+    foreign = _foreign(line)
+    form = _form(line, foreign=bool(foreign))
     message = "Listen er framført og kan ikke endres." if line.deduction_list.posted else None
-    return _form_answer(line, form, message=message)
+    return _form_answer(line, form, message=message, foreign=foreign)
 
 
 def _workplace(form: LineForm):
@@ -177,12 +188,13 @@ def _workplace(form: LineForm):
 @allow(*REGISTER_ROLES)
 def resolve_line(list_id: int, line_id: int):
     line = queries.get_line(current_user, list_id, line_id)
-    form = _form(line, flask_request.form)
+    foreign = bool(_foreign(line))
+    form = _form(line, flask_request.form, foreign)
     form.validate()
     action = form.action.data or ""
     workplace = None
     if line.open and not line.deduction_list.posted:  # else the service says why nothing can be done
-        if action not in actions_for(line):
+        if action not in actions_for(line, foreign):
             form.add_error("action", "Velg hva som skal gjøres med avviket.")
             return _form_answer(line, form, status=422)
         workplace = _workplace(form) if action == "moved" else None
@@ -207,20 +219,22 @@ def accept_suggestion(list_id: int, line_id: int):
     When it is refused, the line's form opens with the action chosen and the refusal next to its
     field, so the officer can adjust it."""
     line = queries.get_line(current_user, list_id, line_id)
-    found = suggestion(line, line.deduction_list)
+    foreign = bool(_foreign(line))
+    found = suggestion(line, line.deduction_list, foreign)
     if found is None:
-        return _form_answer(line, _form(line), message="Det er ikke noe forslag å godta for denne linjen.", status=422)
+        return _form_answer(line, _form(line, foreign=foreign),
+                            message="Det er ikke noe forslag å godta for denne linjen.", status=422)
     try:
         services.resolve(current_user, line, found.action, dict(found.data))
     except services.Refused as refused:
-        form = _form(line)
+        form = _form(line, foreign=foreign)
         form.action.data = found.action
         form.date.data = found.data.get("date")
         form.position.data = found.data.get("position_bp")
         form.note.data = found.data.get("note")
         return _form_answer(line, form, message=form.add_error(refused.field, refused.message), status=422)
     except StaleDataError:
-        return _form_answer(line, _form(line), message=CONFLICT, status=409)
+        return _form_answer(line, _form(line, foreign=foreign), message=CONFLICT, status=409)
     return _row_answer(line, resolved=True, flash_text=f"{line.name}: {line.resolution_text}.")
 
 
@@ -229,7 +243,7 @@ def accept_suggestion(list_id: int, line_id: int):
 def line_note(list_id: int, line_id: int):
     """A note alone, without handling the deviation."""
     line = queries.get_line(current_user, list_id, line_id)
-    form = _form(line, flask_request.form)
+    form = _form(line, flask_request.form, bool(_foreign(line)))
     form.validate()
     if form.note.errors:
         return _form_answer(line, form, status=422)

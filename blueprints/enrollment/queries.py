@@ -30,6 +30,29 @@ from web.formatting import OSLO
 TRANSFER_CODE = 1  # enrolled as a transfer between branches: never in the new-members queue
 
 
+# --- enrollment started from a deduction list's line ----------------------------------------------
+
+@dataclass(frozen=True)
+class Prefill:
+    """What an unexpected line of a deduction list tells enrollment: the names the employer gave, and
+    the employer's workplace in the list's branch (else its first workplace)."""
+
+    last_name: str
+    first_name: str
+    workplace_id: int | None
+
+
+def line_prefill(line) -> Prefill:
+    """`line` was loaded through the scope (a line of a list the user may see)."""
+    last_name, _, first_name = line.name.partition(", ")
+    deduction_list = line.deduction_list
+    workplaces = db.session.scalars(sa.select(Workplace).where(Workplace.employer_id == deduction_list.employer_id)
+                                    .order_by(Workplace.id)).all()
+    workplace = next((w for w in workplaces if w.branch_id == deduction_list.branch_id),
+                     workplaces[0] if workplaces else None)
+    return Prefill(last_name.strip(), first_name.strip(), workplace.id if workplace else None)
+
+
 # --- what the user may choose ----------------------------------------------------------------------
 
 def branches_in_scope(user) -> list[Branch]:

@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
-from models import Membership, record
+from models import DeductionLine, Membership, record
 from models.dues import dues_on
 from models.scope import Scope
 from rules.dues import DuesError
@@ -32,13 +32,15 @@ STEP_TEMPLATES = ("enrollment/new.html", "enrollment/_step.html")
 def new():
     """Step 1: the identity number. A valid one leads to step 2, pre-filled for a former member.
 
-    Another routine may open enrollment filled in (`?fodselsnummer=...&etternavn=...&fornavn=...
-    &arbeidssted=<workplace id>&neste=<local path to come back to>`): then step 2 opens at once."""
+    A deduction list's unexpected line opens enrollment filled in from the line (`?fra_linje=<line id>
+    &neste=<local path to come back to>`): then step 2 opens at once. The identity number is read from
+    the line, loaded through the scope; it never travels in the URL (DOMAIN.md section 8)."""
     lookup = LookupForm()
     back = local_url(request.values.get("neste"))
-    if request.method == "GET" and request.args.get("fodselsnummer"):
-        lookup.national_id.data = request.args["fodselsnummer"].strip()
-        return _step_two(lookup, back, prefill=request.args)
+    if request.method == "GET" and request.args.get("fra_linje"):
+        line = Scope.of(current_user).get_or_404(DeductionLine, request.args.get("fra_linje", type=int))
+        lookup.national_id.data = line.national_id
+        return _step_two(lookup, back, prefill=queries.line_prefill(line))
     if not lookup.validate_on_submit():
         return render_page(*STEP_TEMPLATES, status=422 if lookup.errors else 200, lookup=lookup, back=back)
     return _step_two(lookup, back)
@@ -60,10 +62,9 @@ def _step_two(lookup: LookupForm, back: str | None, prefill=None):
         data.update({name: getattr(person, name) for name in services.PERSON_FIELDS},
                     person_version=person.version)
     elif prefill:
-        data.update(last_name=prefill.get("etternavn", "").strip()[:100],
-                    first_name=prefill.get("fornavn", "").strip()[:100])
-    if prefill and _number(prefill.get("arbeidssted")) is not None:
-        data["workplace"] = prefill["arbeidssted"]
+        data.update(last_name=prefill.last_name[:100], first_name=prefill.first_name[:100])
+    if prefill and prefill.workplace_id is not None:
+        data["workplace"] = str(prefill.workplace_id)
     form = EnrollmentForm(formdata=None, data=data)
     _set_choices(form)
     return render_page(*STEP_TEMPLATES, form=form, person=person, lookup=lookup, back=back)

@@ -1,4 +1,5 @@
 """The reads behind the member search and card; every one passes through models.scope."""
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -57,6 +58,19 @@ def number_equals(column, text) -> sa.ColumnElement[bool]:
     if text.isascii() and text.isdigit() and int(text) <= MAX_NUMBER:
         return column == int(text)
     return sa.false()
+
+
+SEPARATORS = re.compile(r"[\s.\-/]+")
+DIGIT_RUN = {"q": re.compile(r"\d{7,}"), "employer": re.compile(r"\d{10,}")}
+
+
+def private_search(values) -> bool:
+    """Whether a search's text may hold an identity number, or enough of one to find it (a birth date and
+    more: seven digits in a row, separators left out; in the employer field, more digits than an
+    organization number has). Such a search is never put in a URL (DOMAIN.md section 8): the form posts
+    it and the answer is not pushed into the browser's history. Names and member numbers of up to six
+    digits stay in the URL, so those searches can be bookmarked."""
+    return any(pattern.search(SEPARATORS.sub("", str(values.get(name) or ""))) for name, pattern in DIGIT_RUN.items())
 
 
 def classify_query(q: str) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from blueprints.deviations import services
 from models import DeductionList, db
 from tests.deviations_files import employer_file
+from web.commands import SYSTEM
 
 from ..factories import PASSWORD, Factory
 
@@ -47,7 +48,7 @@ def list_seed(live_app) -> ListSeed:
         officer = f.user("branch", branches=[branch], username="lag.stavanger")
         services.form_lists(MARCH, only=(employer.id, branch.id))
         deduction_list = db.session.scalar(sa.select(DeductionList).where(DeductionList.employer_id == employer.id))
-        outcome = services.import_file(officer, employer_file(deduction_list, drop={moe.person.national_id}))
+        outcome = services.import_file(SYSTEM, employer_file(deduction_list, drop={moe.person.national_id}))
         assert outcome.ok, outcome.errors
         seed = ListSeed(officer.username, deduction_list.id, moe.person_id, moe.member_number)
         db.session.commit()

@@ -27,6 +27,7 @@ from models import (
 from tests.deviations_files import employer_file, row
 from tests.factories import make_national_id
 from tests.pages import text
+from web.commands import SYSTEM
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 MEMBERS = ("Aas", "Berg", "Dahl", "Eik", "Fjell")
@@ -61,7 +62,7 @@ def world(app, factory, login):
         services.form_lists(MARCH, only=(hospital.id, a.id))
         deduction_list = db.session.scalar(sa.select(DeductionList).where(DeductionList.employer_id == hospital.id))
         nid = {name: member.person.national_id for name, member in members.items()}
-        outcome = services.import_file(officer, employer_file(
+        outcome = services.import_file(SYSTEM, employer_file(
             deduction_list, drop={nid["Berg"], nid["Eik"], nid["Fjell"]},
             change={nid["Dahl"]: {"kontingent": "800,00"}},
             add=[row(_Key(MARCH, hospital, a), national_id=stranger, last_name="Ukjent", first_name="Ulla",
@@ -243,16 +244,17 @@ def test_new_member_is_refused_until_enrolled_then_ties_the_line_to_the_membersh
     assert "Personen er ikke innmeldt ennå. Meld inn først" in text(response.get_data(as_text=True))
     assert line(session, line_id).resolution is None
 
-    # The form links to enrollment filled in from the line, coming back to the list.
+    # The form links to enrollment filled in from the line (named by its id: the identity number is
+    # never in a URL), coming back to the list.
     form = client.get(f"/trekklister/{world['list_id']}/linjer/{line_id}/behandle",
                       headers={"HX-Request": "true"}).get_data(as_text=True)
     link = html.unescape(re.search(r'<a class="button" href="([^"]+)">Meld inn</a>', form).group(1))
-    assert f"fodselsnummer={world['stranger']}" in link and "etternavn=Ukjent" in link
-    assert "fornavn=Ulla" in link and f"arbeidssted={world['workplace'].id}" in link
+    assert f"fra_linje={line_id}" in link and world["stranger"] not in link
     enrollment = client.get(link)
     page = enrollment.get_data(as_text=True)
     assert enrollment.status_code == 200
     assert re.search(r'name="last_name"[^>]*value="Ukjent"', page) and re.search(r'name="first_name"[^>]*value="Ulla"', page)
+    assert re.search(rf'name="national_id"[^>]*value="{world["stranger"]}"', page)
     assert re.search(rf'<option selected value="{world["workplace"].id}"', page)
     back = f"/trekklister/{world['list_id']}?vis=avvik"
     assert f'<input type="hidden" name="neste" value="{html.escape(back)}">' in page
@@ -278,10 +280,9 @@ def test_new_member_is_refused_until_enrolled_then_ties_the_line_to_the_membersh
     assert f"medlemsnr. {membership.member_number}" in text(response.get_data(as_text=True))
 
 
-def test_enrollment_comes_back_only_to_a_local_address(client, world):
+def test_enrollment_comes_back_only_to_a_local_address(client, world, lines):
     for bad in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
-        page = client.get("/innmelding/", query_string={
-            "fodselsnummer": world["stranger"], "etternavn": "Ukjent", "fornavn": "Ulla", "neste": bad})
+        page = client.get("/innmelding/", query_string={"fra_linje": lines["Ukjent"], "neste": bad})
         assert page.status_code == 200
         assert 'name="neste"' not in page.get_data(as_text=True), bad
 

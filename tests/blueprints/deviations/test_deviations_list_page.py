@@ -16,6 +16,7 @@ from models import DeductionLine, DeductionList, db
 from tests.deviations_files import employer_file, row
 from tests.factories import make_national_id
 from tests.pages import text
+from web.commands import SYSTEM
 
 MARCH, APRIL = date(2026, 3, 1), date(2026, 4, 1)
 
@@ -38,15 +39,15 @@ def count_of(page: str, name: str) -> int:
     return int(found.group(1))
 
 
-def form_and_receive(app, user, employer, branch, period, **file_changes) -> int:
+def form_and_receive(app, employer, branch, period, **file_changes) -> int:
     """Form the list of employer and branch for the period, import the employer's file for it (with
-    the changes asked for), and return the list's id."""
+    the changes asked for) as the central registry does, and return the list's id."""
     with app.app_context():
         services.form_lists(period, only=(employer.id, branch.id))
         deduction_list = db.session.scalar(sa.select(DeductionList).where(
             DeductionList.period == period, DeductionList.employer_id == employer.id,
             DeductionList.branch_id == branch.id))
-        outcome = services.import_file(user, employer_file(deduction_list, **file_changes))
+        outcome = services.import_file(SYSTEM, employer_file(deduction_list, **file_changes))
         assert outcome.ok, outcome.errors
         db.session.commit()
         return deduction_list.id
@@ -71,7 +72,7 @@ def world(app, factory):
     officer = factory.user("branch", branches=[a])
     stranger = make_national_id(date(1990, 2, 3), factory.rng)
     list_id = form_and_receive(
-        app, officer, hospital, a, MARCH,
+        app, hospital, a, MARCH,
         drop={members["Berg"].person.national_id, members["Eik"].person.national_id},
         change={members["Dahl"].person.national_id: {"kontingent": "800,00"}},
         add=[row(_Key(MARCH, hospital, a), national_id=stranger, last_name="Ukjent", first_name="Ulla",
@@ -161,7 +162,7 @@ def test_a_list_without_deviations_shows_all_lines_and_the_posting_button(app, c
     employer = factory.employer(name="Rett Trekk AS")
     member = factory.member(branch, workplace=factory.workplace(employer, branch), last_name="Riktig")
     officer = factory.user("branch", branches=[branch])
-    list_id = form_and_receive(app, officer, employer, branch, MARCH)
+    list_id = form_and_receive(app, employer, branch, MARCH)
 
     login(officer)
     body = client.get(f"/trekklister/{list_id}").get_data(as_text=True)
@@ -223,7 +224,7 @@ def test_many_lines_render_with_a_fixed_number_of_queries(app, client, login, fa
         for n in range(lines):
             factory.member(branch, workplace=workplace, last_name=f"Medlem{n:03d}",
                            birth=date(1960 + n % 40, 1 + n % 12, 1 + n % 28))
-        list_id = form_and_receive(app, officer, employer, branch, MARCH, drop=set())
+        list_id = form_and_receive(app, employer, branch, MARCH, drop=set())
         with app.app_context():
             engine = db.engine
         statements.clear()
@@ -261,7 +262,7 @@ def test_a_line_of_another_list_is_404_through_this_list(app, client, login, wor
     """A line is always loaded through its list: another list's line id answers 404."""
     employer = factory.employer()
     factory.member(world["a"], workplace=factory.workplace(employer, world["a"]))
-    other_list = form_and_receive(app, world["officer"], employer, world["a"], MARCH, drop=set())
+    other_list = form_and_receive(app, employer, world["a"], MARCH, drop=set())
     other_line = session.scalar(sa.select(DeductionLine.id).where(DeductionLine.list_id == other_list))
     login(world["officer"])
     assert client.get(f"/trekklister/{world['list_id']}/linjer/{other_line}/behandle").status_code == 404

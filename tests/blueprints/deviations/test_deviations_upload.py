@@ -1,6 +1,7 @@
-"""Uploading an employer's deduction list file: accepted whole (lists received, counts per status),
-idempotent (the same file again stores nothing and says so), refused whole with every bad row's number,
-column and reason, and only for the lists of the uploader's own branches."""
+"""Uploading an employer's deduction list file (the central registry's routine): accepted whole (lists
+received, counts per status), idempotent (the same file again stores nothing and says so), refused whole
+with every bad row's number, column and reason. That branches and counties may not upload at all is
+tests/blueprints/deviations/test_foreign_members.py."""
 import io
 import random
 import re
@@ -45,7 +46,8 @@ def world(factory):
 
 @pytest.fixture
 def officer(factory, world, login):
-    user = factory.user("branch", branches=[world["a"]])
+    """The central registry's officer, who loads employers' files."""
+    user = factory.user("central")
     login(user)
     return user
 
@@ -141,26 +143,6 @@ def test_a_file_with_many_bad_lines_shows_every_one(post, factory, officer, worl
     assert [(row, column) for row, column, _ in error_rows(response.get_data(as_text=True))] == [
         ("2", "kontingent"), ("4", "orgnr")]
     assert stored(factory) == (0, 0)
-
-
-def test_a_branch_officer_cannot_upload_another_branchs_list(post, factory, officer, world):
-    rows = good_rows(world) + rows_for(world["hospital"], world["b"], [reported(world["other"])])
-    response = upload(post, csv_bytes(rows))
-    assert response.status_code == 422
-    errors = error_rows(response.get_data(as_text=True))
-    assert errors == [("5", "avdeling", "Du har ikke tilgang til fagforening nummer 7302.")]
-    assert stored(factory) == (0, 0)  # the officer's own list in the same file is not stored either
-
-
-def test_a_county_uploads_for_its_branches_but_not_others(client, login, post, factory, world):
-    elsewhere = factory.branch(factory.county(), number=7399)
-    login(factory.user("county", counties=[world["county"]]))
-    accepted = upload(post, csv_bytes(rows_for(world["hospital"], world["b"], [reported(world["other"])])))
-    assert accepted.status_code == 200 and "1 trekkliste mottatt" in accepted.get_data(as_text=True)
-    refused = upload(post, csv_bytes(rows_for(world["hospital"], elsewhere, strangers(1))))
-    assert refused.status_code == 422
-    assert ("2", "avdeling", "Du har ikke tilgang til fagforening nummer 7399.") in error_rows(
-        refused.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("files, message", [

@@ -60,12 +60,12 @@ def test_search_by_name_prefix(client, officer, five, q, expected):
         assert "Ingen treff." in response.get_data(as_text=True)
 
 
-def test_search_by_member_number_and_national_id(client, officer, five):
+def test_search_by_member_number_and_national_id(client, post, officer, five):
     berg = five["Berg"]
     assert names_listed(client.get("/medlemmer/", query_string={"q": str(berg.member_number)})) == ["Berg, Kari"]
     nid = berg.person.national_id
-    for q in (nid, f"{nid[:6]} {nid[6:]}"):
-        assert names_listed(client.get("/medlemmer/", query_string={"q": q})) == ["Berg, Kari"]
+    for q in (nid, f"{nid[:6]} {nid[6:]}"):  # posted by the form: an identity number is never in a URL
+        assert names_listed(post("/medlemmer/", {"q": q})) == ["Berg, Kari"]
     assert names_listed(client.get("/medlemmer/", query_string={"q": "123"})) == []
 
 
@@ -179,8 +179,7 @@ def test_a_history_restore_gets_the_whole_page(client, officer, five):
 @pytest.mark.parametrize("query", [
     "page=abc", "page=-3", "page=99999", "page=99999999999999999999999", "sort=bogus", "dir=sideways",
     "status=bogus", "type=bogus", "dues_code=%3Cscript%3E", "branch=abc", "branch=99999999999999999999999",
-    "q=99999999999999999999999", "q=%25", "q=_", "q=%27%3B--", "employer=99999999999999999999999",
-    "return_mail=maybe",
+    "q=%25", "q=_", "q=%27%3B--", "return_mail=maybe",
 ])
 def test_odd_search_input_gives_a_page_not_an_error(client, officer, five, query):
     response = client.get("/medlemmer/?" + query)
