@@ -80,7 +80,9 @@ def _default_config(app: Flask) -> dict:
         "REGISTER_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or (_instance_secret(app) if development else None),
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error (and so a logged traceback) never quotes the values of a
+        # statement, which hold identity numbers (DOMAIN.md section 8: never in a server log)
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not development,

@@ -3,7 +3,6 @@ from datetime import date
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 
 from models import Person
 from models.codes import N_
@@ -41,7 +40,8 @@ def search():
     """The search form posts (with its CSRF token). A search by name or member number is sent on to its
     URL (303), where it can be bookmarked and shared; htmx follows the redirect and pushes that URL. A
     search that may hold an identity number (queries.private_search) is answered at once and never put
-    in a URL or the browser's history (DOMAIN.md section 8); a GET that carries one is not searched."""
+    in a URL or the browser's history (DOMAIN.md section 8); a GET that carries one is not searched but
+    sent on to the address without it."""
     if request.method == "POST":
         if not queries.private_search(request.form):
             args = {key: value for key, value in request.form.items() if key != "csrf_token" and value}
@@ -49,24 +49,21 @@ def search():
         response = _search_page(_search_form(request.form), private=True)
         response.headers["HX-Push-Url"] = "false"
         return response
-    if queries.private_search(request.args):
-        form = _search_form(MultiDict([(key, value) for key, value in request.args.items(multi=True)
-                                       if key not in queries.DIGIT_RUN]))
-        return _search_page(form, status=422, message=_(
-            "Søk på fødselsnummer i søkefeltet på siden. Et fødselsnummer skal aldri stå i en nettadresse."))
+    if queries.private_search(request.args):  # typed into the address bar, or an old bookmark
+        flash(_("Søk på fødselsnummer i søkefeltet på siden. Et fødselsnummer skal aldri stå i en nettadresse."),
+              "error")
+        args = {key: value for key, value in request.args.items() if key not in queries.DIGIT_RUN and value}
+        return redirect(url_for("members.search", **args), 303)  # the address without it, not searched
     return _search_page(_search_form(request.args))
 
 
-def _search_page(form: SearchForm, *, private: bool = False, status: int = 200, message: str | None = None):
+def _search_page(form: SearchForm, *, private: bool = False):
     """The search page (its results for htmx); `private`: answering a posted search that is not put in a
-    URL, so its results have no sort or page links (they would carry the search in their URLs);
-    `message`: nothing was searched, and this says why."""
+    URL, so its results have no sort or page links (they would carry the search in their URLs)."""
     filters = {name: field.data for name, field in form._fields.items()}
-    result = None
-    if message is None:
-        result = queries.search(current_user, filters, form.page.data or 1, current_app.config["PAGE_SIZE"])
-    return render_page("members/search.html", "members/_results.html", status=status,
-                       form=form, result=result, filters=filters, private=private, message=message)
+    result = queries.search(current_user, filters, form.page.data or 1, current_app.config["PAGE_SIZE"])
+    return render_page("members/search.html", "members/_results.html",
+                       form=form, result=result, filters=filters, private=private)
 
 
 @bp.route("/returpost")
