@@ -179,6 +179,10 @@ class DeductionLine(db.Model):
     employer_comment: Mapped[str | None] = mapped_column(sa.Text)
     carried_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deduction_lines.id"), index=True)
     origin_period: Mapped[date | None]
+    # the workplace the line belongs to (the member's main deduction employment at the employer when
+    # the list was formed, or the one the payroll office chose for a person it added); NULL: not known.
+    # An employer contact answering for workplaces sees only their lines (models.scope).
+    workplace_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workplaces.id"), index=True)
 
     deduction_list: Mapped[DeductionList] = relationship(back_populates="lines")
     membership: Mapped["Membership | None"] = relationship()  # noqa: F821

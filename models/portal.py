@@ -77,11 +77,15 @@ SUGGESTED_ACTIONS = {"left": "employment_ended", "leave": "leave", "sick": "carr
 
 class PortalEntry(db.Model):
     """What the payroll office says about one person on a list, saved as a draft until the list is
-    approved and sent. `line_id` is the expected line; an added person has none."""
+    approved and sent. `line_id` is the expected line; an added person has none. `workplace_id` is the
+    expected line's workplace, or the one the contact chose for a person it added: a contact answering
+    for some workplaces sees and saves only their entries (models.scope). The same person may be added
+    for two workplaces (deducted at both), so an added person is unique per workplace."""
 
     __tablename__ = "portal_entries"
     __table_args__ = (
-        sa.UniqueConstraint("list_id", "national_id"),
+        sa.UniqueConstraint("list_id", "line_id", name="uq_portal_entries_list_line"),
+        sa.UniqueConstraint("list_id", "national_id", "workplace_id", name="uq_portal_entries_list_person"),
         sa.CheckConstraint("outcome IN ('deducted', 'other_amount', 'not_deducted', 'added')", name="outcome"),
         sa.CheckConstraint("reason IS NULL OR reason IN ('left', 'leave', 'sick', 'position', 'other')",
                            name="reason"),
@@ -89,6 +93,7 @@ class PortalEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     list_id: Mapped[int] = mapped_column(sa.ForeignKey("deduction_lists.id"))
     line_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deduction_lines.id"))
+    workplace_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workplaces.id"))
     national_id: Mapped[str] = mapped_column(sa.String(11))
     last_name: Mapped[str] = mapped_column(sa.String(100))
     first_name: Mapped[str] = mapped_column(sa.String(100))
@@ -108,6 +113,22 @@ class PortalEntry(db.Model):
     @property
     def reason_name(self) -> str:
         return EMPLOYER_REASONS.get(self.reason, "")
+
+
+class PortalApproval(db.Model):
+    """A part of a list approved in the portal: the lines of one workplace (`workplace_id`), approved by a
+    contact answering for it, or everything not approved before (`workplace_id` NULL) by a contact
+    answering for the whole employer. The list is sent (received by the union) when every part with
+    lines is approved; `line_count` and `total_ore` are the part's as approved."""
+
+    __tablename__ = "portal_approvals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(sa.ForeignKey("deduction_lists.id"), index=True)
+    workplace_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workplaces.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    approved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    line_count: Mapped[int] = mapped_column(default=0)
+    total_ore: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
 # --- messages per list -----------------------------------------------------------------------------

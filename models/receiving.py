@@ -33,9 +33,11 @@ NOTHING_REPORTED = {"reported_row": None, "reported_position_bp": None, "reporte
 
 
 def receive(deduction_list: DeductionList, reported: list[Reported], *, source: str, digest: str | None = None,
-            user=None) -> dict[str, int]:
+            user=None, workplaces: dict[int, int | None] | None = None) -> dict[str, int]:
     """The employer's real list arrives: compare it with the expected lines and store the outcome.
-    Returns the count of each status. A list is received once: a new file does not replace it."""
+    Returns the count of each status. A list is received once: a new file does not replace it.
+    `workplaces`: reported row → workplace of a person the payroll office added in the portal (their
+    line belongs to that workplace, so a contact answering for it sees it; models.scope)."""
     if deduction_list.received:
         raise Refused(None, f"Listen for {period_text(deduction_list.period)} er allerede mottatt.")
     run = db.session.connection().execute  # Core rows and statements: no ORM work per line
@@ -71,6 +73,7 @@ def receive(deduction_list: DeductionList, reported: list[Reported], *, source: 
             "list_id": deduction_list.id, "national_id": reported_line.national_id, "name": reported_line.name,
             "member_number": member_number, "expected": False, "membership_id": membership_id,
             "person_id": person_id, "origin_period": deduction_list.period,
+            "workplace_id": (workplaces or {}).get(reported_line.row),
         })
     table = DeductionLine.__table__
     if updates:

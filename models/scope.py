@@ -23,7 +23,7 @@ from .membership import Membership
 from .organization import Branch, County, Employer, Workplace
 from .payment import Payment
 from .person import Person
-from .portal import AccessRequest
+from .portal import AccessRequest, PortalEntry
 
 UNION_ROLES = ("branch", "county", "central")
 
@@ -137,8 +137,9 @@ class Scope:
         return sa.exists().where(Membership.person_id == Person.id, self.memberships())
 
     def employer_lists(self) -> sa.ColumnElement[bool]:
-        """An employer contact's lists: those of their employers, and of the employer and branch of each
-        of their workplaces. False for everyone else."""
+        """An employer contact's lists: those of their employers, of the employer and branch of each of
+        their workplaces, and any list with a line of one of their workplaces (a member of another
+        branch working there). False for everyone else."""
         if self.role != "employer":
             return sa.false()
         conditions = [DeductionList.employer_id.in_(self.employer_ids)] if self.employer_ids else []
@@ -146,7 +147,24 @@ class Scope:
             conditions.append(sa.exists().where(
                 Workplace.id.in_(self.workplace_ids), Workplace.employer_id == DeductionList.employer_id,
                 Workplace.branch_id == DeductionList.branch_id))
+            conditions.append(DeductionList.id.in_(
+                sa.select(DeductionLine.list_id).where(DeductionLine.workplace_id.in_(self.workplace_ids))))
         return sa.or_(*conditions) if conditions else sa.false()
+
+    def whole_list(self, deduction_list: DeductionList) -> bool:
+        """The user answers for every line of the list (any union role in scope, a contact of its
+        employer); False for a contact who answers only for some of the employer's workplaces."""
+        return self.role != "employer" or deduction_list.employer_id in self.employer_ids
+
+    def in_workplaces(self, list_id_column, workplace_column) -> sa.ColumnElement[bool]:
+        """An employer contact's rows of a list (lines, the payroll office's entries): every row of the
+        lists of their employers, else the rows of their workplaces (DOMAIN.md section 1)."""
+        conditions = [list_id_column.in_(sa.select(DeductionList.id).where(
+            DeductionList.employer_id.in_(self.employer_ids)))] if self.employer_ids else []
+        if self.workplace_ids:
+            conditions.append(workplace_column.in_(self.workplace_ids))
+        return sa.and_(list_id_column.in_(sa.select(DeductionList.id).where(self.employer_lists())),
+                       sa.or_(*conditions) if conditions else sa.false())
 
     def lists(self) -> sa.ColumnElement[bool]:
         """Condition on DeductionList, whatever the role."""
@@ -159,8 +177,17 @@ class Scope:
         return sa.false() if self.role == "employer" else self.lists()
 
     def lines(self) -> sa.ColumnElement[bool]:
-        """Condition on DeductionLine: the lines of the lists in scope."""
+        """Condition on DeductionLine: the lines of the lists in scope; for a contact answering for some
+        workplaces only the lines of those workplaces (those the payroll office added for them too)."""
+        if self.role == "employer":
+            return self.in_workplaces(DeductionLine.list_id, DeductionLine.workplace_id)
         return DeductionLine.list_id.in_(sa.select(DeductionList.id).where(self.lists()))
+
+    def portal_entries(self) -> sa.ColumnElement[bool]:
+        """Condition on PortalEntry (the payroll office's draft), like the lines."""
+        if self.role == "employer":
+            return self.in_workplaces(PortalEntry.list_id, PortalEntry.workplace_id)
+        return PortalEntry.list_id.in_(sa.select(DeductionList.id).where(self.lists()))
 
     def payments(self) -> sa.ColumnElement[bool]:
         """Payments of the lists in scope, and for a county the unidentified ones (no list, so no branch
@@ -208,4 +235,5 @@ RULES: dict[type, Callable[[Scope], sa.ColumnElement[bool]]] = {
     Transfer: Scope.transfers,
     FollowUp: lambda s: s.in_counties(FollowUp.county_id),
     AccessRequest: lambda s: s.in_counties(AccessRequest.county_id),
+    PortalEntry: Scope.portal_entries,
 }

@@ -27,6 +27,7 @@ from models import (
     Payment,
     PaymentTransmission,
     Person,
+    PortalEntry,
     Transfer,
     UserScope,
     Workplace,
@@ -41,28 +42,29 @@ MARCH = date(2026, 3, 1)
 VISIBLE = {
     "branch": {
         Branch: {"b1"}, County: {"c1"}, Membership: {"m1"}, Person: {"p1"},
-        DeductionList: {"l1"}, DeductionLine: {"n1"}, Payment: {"pay1"},
+        DeductionList: {"l1"}, DeductionLine: {"n1", "n4"}, Payment: {"pay1"},
         DistributionBranch: {"db1"}, DistributionLine: {"dl1"}, Workplace: {"w1"}, Employer: {"e1", "e2"},
-        Transfer: {"t13"}, FollowUp: set(), AccessRequest: set(),
+        Transfer: {"t13"}, FollowUp: set(), AccessRequest: set(), PortalEntry: {"pe1", "pe4"},
     },
     "county": {
         Branch: {"b1", "b2"}, County: {"c1"}, Membership: {"m1", "m2", "m4"}, Person: {"p1", "p2", "p4"},
-        DeductionList: {"l1", "l2"}, DeductionLine: {"n1", "n2"}, Payment: {"pay1", "unidentified"},
+        DeductionList: {"l1", "l2"}, DeductionLine: {"n1", "n2", "n4"}, Payment: {"pay1", "unidentified"},
         DistributionBranch: {"db1"}, DistributionLine: {"dl1"}, Workplace: {"w1", "w2"},
         Employer: {"e1", "e2"}, Transfer: {"t13"}, FollowUp: {"f1"}, AccessRequest: {"a1"},
+        PortalEntry: {"pe1", "pe4"},
     },
     "central": "everything",
     "employer": {
         Branch: set(), County: set(), Membership: set(), Person: set(),
-        DeductionList: {"l1", "l2"}, DeductionLine: {"n1", "n2"}, Payment: {"pay1"},
+        DeductionList: {"l1", "l2"}, DeductionLine: {"n1", "n2", "n4"}, Payment: {"pay1"},
         DistributionBranch: set(), DistributionLine: set(), Workplace: {"w1", "w2"}, Employer: {"e1"},
-        Transfer: set(), FollowUp: set(), AccessRequest: set(),
+        Transfer: set(), FollowUp: set(), AccessRequest: set(), PortalEntry: {"pe1", "pe4"},
     },
-    "workplace": {  # an employer contact answering for W1 only
+    "workplace": {  # an employer contact answering for W1 only: not the line of W2 on the list of B1
         Branch: set(), County: set(), Membership: set(), Person: set(),
         DeductionList: {"l1"}, DeductionLine: {"n1"}, Payment: {"pay1"},
         DistributionBranch: set(), DistributionLine: set(), Workplace: {"w1"}, Employer: {"e1"},
-        Transfer: set(), FollowUp: set(), AccessRequest: set(),
+        Transfer: set(), FollowUp: set(), AccessRequest: set(), PortalEntry: {"pe1"},
     },
 }
 
@@ -92,7 +94,15 @@ def world(factory, session):
                                                     kid=f"99{i:07d}"))
         person = records[f"p{i}"]
         add(f"n{i}", DeductionLine(list_id=deduction_list.id, membership_id=member.id, person_id=person.id,
-                                   national_id=person.national_id, name="Nordmann, Kari", expected=True))
+                                   national_id=person.national_id, name="Nordmann, Kari", expected=True,
+                                   workplace_id=records[f"w{i}"].id))
+    # a member of B1 working at W2 (a workplace of B2) is on the list of E1 and B1, with the draft's entries
+    add("n4", DeductionLine(list_id=records["l1"].id, national_id="01010112345", name="Nordmann, Ola",
+                            expected=True, workplace_id=w2.id))
+    for name, line in (("pe1", records["n1"]), ("pe4", records["n4"])):
+        add(name, PortalEntry(list_id=line.list_id, line_id=line.id, workplace_id=line.workplace_id,
+                              national_id=line.national_id, last_name="Nordmann", first_name="Kari",
+                              outcome="deducted"))
     transmission = add("transmission", PaymentTransmission(data_sender="00008080", transmission_number="1000001"))
     for name, list_id in (("pay1", records["l1"].id), ("pay3", records["l3"].id), ("unidentified", None)):
         add(name, Payment(transmission_id=transmission.id, assignment_number="1", transaction_number=len(records),
@@ -168,7 +178,7 @@ def test_a_model_without_a_rule_is_refused(factory, app_ctx):
 # that the scope has loaded (indico's rule: children through their parent), or are not the register's.
 THROUGH_PARENT = {
     "PersonNote", "DuesCodePeriod", "Employment", "InsurancePeriod", "MembershipChange", "PaidPeriod",
-    "BranchRate", "PortalEntry", "ListThread", "ListMessage", "Section",
+    "BranchRate", "PortalApproval", "ListThread", "ListMessage", "Section",
     # the audit log and accounts have their own pages for the central registry and the account's owner
     "AuditLog", "User", "UserScope", "UserSession", "LoginAttempt", "RecoveryCode", "AccountRequest", "Job",
 }

@@ -98,24 +98,35 @@ def _deduction_memberships(day: date, employer_id: int) -> sa.Select:
                    _covering(Employment, day)))
 
 
-def _main_employers(day: date, employer_id: int | None) -> dict[int, tuple[int, int, int | None]]:
-    """membership id → (employer id, position, pay at that employer) of the employer where the member
-    holds the largest deduction position on the day (the sum of positions there; ties: lowest id).
+def _main_employers(day: date, employer_id: int | None) -> dict[int, tuple[int, int, int | None, int]]:
+    """membership id → (employer id, position, pay at that employer, workplace) of the employer where the
+    member holds the largest deduction position on the day (the sum of positions there; ties: lowest
+    id), and the workplace there with the largest position (ties: lowest id), which the line belongs to.
     With `employer_id`, only the members whose main employer that is."""
     query = (
-        sa.select(Employment.membership_id, Workplace.employer_id, sa.func.sum(Employment.position_bp),
-                  sa.func.sum(Employment.monthly_pay_ore))
+        sa.select(Employment.membership_id, Workplace.employer_id, Employment.workplace_id,
+                  sa.func.sum(Employment.position_bp), sa.func.sum(Employment.monthly_pay_ore))
         .join(Workplace, Workplace.id == Employment.workplace_id)
         .where(Employment.payment_method == "deduction", _covering(Employment, day))
-        .group_by(Employment.membership_id, Workplace.employer_id)
+        .group_by(Employment.membership_id, Workplace.employer_id, Employment.workplace_id)
     )
     if employer_id is not None:
         query = query.where(Employment.membership_id.in_(_deduction_memberships(day, employer_id)))
-    best: dict[int, tuple[int, int, int | None]] = {}
-    for membership_id, employer, position, pay in db.session.execute(query):
+    at: dict[tuple[int, int], list] = {}  # (membership, employer) → [position, pay, workplace, its position]
+    for membership_id, employer, workplace, position, pay in db.session.execute(query):
+        known = at.get((membership_id, employer))
+        if known is None:
+            at[(membership_id, employer)] = [position, pay, workplace, position]
+            continue
+        known[0] += position
+        known[1] = pay if known[1] is None else known[1] + (pay or 0)
+        if (position, -workplace) > (known[3], -known[2]):
+            known[2], known[3] = workplace, position
+    best: dict[int, tuple[int, int, int | None, int]] = {}
+    for (membership_id, employer), (position, pay, workplace, _) in at.items():
         known = best.get(membership_id)
         if known is None or (position, -employer) > (known[1], -known[0]):
-            best[membership_id] = (employer, position, pay)
+            best[membership_id] = (employer, position, pay, workplace)
     if employer_id is not None:
         best = {key: value for key, value in best.items() if value[0] == employer_id}
     return best
@@ -182,7 +193,7 @@ def form_lists(period: date, *, only: tuple[int, int] | None = None, progress=No
         lines_by_list[key].append({
             "membership_id": membership_id, "person_id": person_id, "national_id": national_id,
             "member_number": number, "name": f"{last}, {first}", "expected": True,
-            "position_bp": employment[1], "pay_basis_ore": employment[2],
+            "position_bp": employment[1], "pay_basis_ore": employment[2], "workplace_id": employment[3],
             "branch_rate_bp": member.branch_rate_bp, "cap_ore": dues.cap_ore,
             "expected_dues_ore": dues.percentage_part_ore if member.monthly_pay_ore is not None else None,
             "expected_insurance_ore": dues.fixed_ore, "origin_period": period,

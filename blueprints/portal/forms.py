@@ -1,5 +1,6 @@
 """The list page's one <form>: a row per expected member (what was deducted), a row per person the
-payroll office added, and the fields to add one more. Each row is a small WTForms form with its own
+payroll office added, and the fields to add one more (with the workplace it was deducted at). Only
+the lines the contact answers for, and only those of parts not yet approved are read. Each row is a small WTForms form with its own
 prefix, checked on its own, so that each message stands next to its field.
 
 What a row's outcome does not use is ignored (not read, not stored, never an error): the amounts
@@ -102,7 +103,7 @@ class RowForm(Form):
         """The entry the row gives (after `check`): what its outcome does not use is left out."""
         last, first = split_name(line.name)
         outcome = self.outcome.data
-        values = EntryValues(line.national_id, last, first, outcome, line_id=line.id)
+        values = EntryValues(line.national_id, last, first, outcome, line_id=line.id, workplace_id=line.workplace_id)
         if outcome == OTHER_AMOUNT:
             values.dues_ore, values.insurance_ore = self.dues.data, self.insurance.data
         if outcome in (OTHER_AMOUNT, NOT_DEDUCTED):
@@ -139,8 +140,11 @@ def _positive(form) -> None:
 
 
 class NewPersonForm(Form):
-    """A person who was deducted but is not on the list (all empty: nobody is added)."""
+    """A person who was deducted but is not on the list (all empty: nobody is added), at one of the
+    workplaces the contact answers for (`workplaces`: (id, name); a contact of the whole employer may
+    leave it empty)."""
 
+    workplace = SelectField(_l("Arbeidssted"), validate_choice=False)
     national_id = StringField(_l("Fødselsnummer"), filters=[_strip])
     last_name = StringField(_l("Etternavn"), filters=[_strip],
                             validators=[Length(max=100, message=_l("Høyst 100 tegn."))])
@@ -151,12 +155,26 @@ class NewPersonForm(Form):
     comment = StringField(_l("Kommentar"), filters=[_strip],
                           validators=[Length(max=500, message=_l("Høyst 500 tegn."))])
 
+    def __init__(self, formdata=None, *, workplaces=(), optional=False, **kwargs):
+        super().__init__(formdata, **kwargs)
+        self.optional = optional
+        self.workplace.choices = ([("", str(_l("– ikke oppgitt –")))] if optional else []) + [
+            (str(workplace_id), name) for workplace_id, name in workplaces]
+        self.allowed = {str(workplace_id) for workplace_id, _name in workplaces}
+        if self.workplace.data is None and len(workplaces) == 1 and not optional:
+            self.workplace.data = str(workplaces[0][0])
+
     def filled(self) -> bool:
-        return any((field.raw_data or [""])[0].strip() for field in self)
+        return any((field.raw_data or [""])[0].strip() for field in self if field is not self.workplace)
 
     def check(self, on_list: dict[str, str], added: set[str]) -> bool:
-        """`on_list`: identity number → name of the expected members; `added`: those added already."""
+        """`on_list`: identity number → name of the expected members the contact sees; `added`: those it
+        added already. A person on the list of a workplace the contact does not answer for is not
+        named, nor refused: the same person may be deducted at two workplaces."""
         self.validate()
+        chosen = self.workplace.data or ""
+        if chosen not in self.allowed and not (self.optional and chosen == ""):
+            self.workplace.errors = [_l("Velg arbeidsstedet der personen ble trukket.")]
         try:
             number = parse_national_id(self.national_id.data or "").number
         except InvalidNumber as error:
@@ -177,6 +195,7 @@ class NewPersonForm(Form):
 
     def values(self) -> EntryValues:
         return EntryValues(self.national_id.data, self.last_name.data, self.first_name.data, ADDED,
+                           workplace_id=int(self.workplace.data) if self.workplace.data else None,
                            dues_ore=self.dues.data, insurance_ore=self.insurance.data,
                            comment=self.comment.data or None)
 
@@ -192,44 +211,72 @@ def _initial(entry: PortalEntry | None) -> dict:
 class Row:
     line: DeductionLine
     form: RowForm
+    locked: bool = False  # its workplace's part is approved: shown, not changed
 
 
 @dataclass
 class AddedRow:
     entry: PortalEntry
     form: AddedForm
+    locked: bool = False
 
 
 class Sheet:
-    """The whole list as the page shows it and the payroll office sends it back."""
+    """The list as the page shows it and the payroll office sends it back: the lines the contact answers
+    for (`lines`, `saved`: already scoped, and filtered by workplace when the page is). Rows of a part
+    already approved (`locked`: their workplaces) are shown but neither read nor saved. `workplaces`:
+    where the contact may add a person (`optional`: a contact of the whole employer may leave it out);
+    `on_list`: identity number → name of every expected member the contact sees, filtered or not, and
+    `other_added` the identity numbers it added that the filter does not show."""
 
-    def __init__(self, lines: list[DeductionLine], saved: list[PortalEntry], formdata=None):
-        by_id = {entry.national_id: entry for entry in saved}
-        self.rows = [Row(line, RowForm(formdata, prefix=f"r{line.id}", data=_initial(by_id.get(line.national_id))))
+    def __init__(self, lines: list[DeductionLine], saved: list[PortalEntry], formdata=None, *, locked=frozenset(),
+                 workplaces=(), optional=True, on_list: dict[str, str] | None = None,
+                 other_added: frozenset[str] = frozenset(), default_workplace: int | None = None):
+        by_line = {entry.line_id: entry for entry in saved if entry.line_id is not None}
+        self.rows = [Row(line, RowForm(None if line.workplace_id in locked else formdata, prefix=f"r{line.id}",
+                                       data=_initial(by_line.get(line.id))), line.workplace_id in locked)
                      for line in lines]
-        self.added = [AddedRow(entry, AddedForm(formdata, prefix=f"n{entry.id}", data=_initial(entry)))
+        self.added = [AddedRow(entry, AddedForm(None if entry.workplace_id in locked else formdata,
+                                                prefix=f"n{entry.id}", data=_initial(entry)),
+                               entry.workplace_id in locked)
                       for entry in saved if entry.outcome == ADDED]
-        self.new = NewPersonForm(formdata, prefix="ny")
+        open_workplaces = [(workplace_id, name) for workplace_id, name in workplaces if workplace_id not in locked]
+        self.new = NewPersonForm(formdata, prefix="ny", workplaces=open_workplaces,
+                                 optional=optional and None not in locked)
+        if formdata is None and default_workplace in dict(open_workplaces):
+            self.new.workplace.data = str(default_workplace)
+        self.other_added = other_added
+        self.can_add = bool(open_workplaces) or self.new.optional
+        self.on_list = on_list if on_list is not None else {row.line.national_id: row.line.name for row in self.rows}
         self.error_count = 0
 
+    @property
+    def open_rows(self) -> list[Row]:
+        return [row for row in self.rows if not row.locked]
+
+    @property
+    def open_added(self) -> list[AddedRow]:
+        return [row for row in self.added if not row.locked]
+
     def check(self) -> bool:
-        """Every row checked (all messages at once); the new person only when something was typed."""
-        errors = sum(not row.form.check(row.line) for row in self.rows)
-        errors += sum(not row.form.check() for row in self.added)
+        """Every open row checked (all messages at once); the new person only when something was typed."""
+        errors = sum(not row.form.check(row.line) for row in self.open_rows)
+        errors += sum(not row.form.check() for row in self.open_added)
         if self.new.filled():
-            on_list = {row.line.national_id: row.line.name for row in self.rows}
-            kept = {row.entry.national_id for row in self.added if row.form.keep.data != REMOVE}
-            errors += not self.new.check(on_list, kept)
+            kept = {row.entry.national_id for row in self.added if row.locked or row.form.keep.data != REMOVE}
+            kept |= self.other_added
+            errors += not (self.can_add and self.new.check(self.on_list, kept))
         self.error_count = errors
         return errors == 0
 
     def entries(self) -> list[EntryValues]:
-        """The draft's entries (after `check`): every expected member, the added kept, the new person."""
-        values = [row.form.values(row.line) for row in self.rows]
-        for row in self.added:
+        """The draft's entries (after `check`): every open expected member, the added kept, the new person."""
+        values = [row.form.values(row.line) for row in self.open_rows]
+        for row in self.open_added:
             if row.form.keep.data != REMOVE:
                 entry = row.entry
                 values.append(EntryValues(entry.national_id, entry.last_name, entry.first_name, ADDED,
+                                          workplace_id=entry.workplace_id,
                                           dues_ore=row.form.dues.data, insurance_ore=row.form.insurance.data,
                                           comment=row.form.comment.data or None))
         if self.new.filled():
@@ -237,7 +284,7 @@ class Sheet:
         return values
 
     def removed(self) -> tuple[int, ...]:
-        return tuple(row.entry.id for row in self.added if row.form.keep.data == REMOVE)
+        return tuple(row.entry.id for row in self.open_added if row.form.keep.data == REMOVE)
 
     @property
     def new_name(self) -> str | None:

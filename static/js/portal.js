@@ -2,11 +2,13 @@
 // "Utfall" select, t or d chooses "deducted as expected", a "another amount", i "not deducted";
 // the fields an outcome needs are enabled at once (the amounts filled with the expected ones to
 // edit), the others disabled so that Tab skips them. The page works without this file: the server
-// ignores what an outcome does not use, and asks for what is missing.
+// ignores what an outcome does not use, and asks for what is missing. The listeners sit on the
+// document, so the form still answers after htmx swapped it (the filter by workplace).
 (() => {
   "use strict";
   const form = document.getElementById("entry-form");
   if (!form) return;
+  const inForm = (element) => element instanceof Element && element.closest("#entry-form") !== null;
 
   const KEYS = { t: "deducted", d: "deducted", a: "other_amount", i: "not_deducted" };
   const WORDS = ["other_amount", "not_deducted"];
@@ -33,14 +35,15 @@
     setEnabled(row.querySelector("input.position"), words && reason && reason.value === "position");
   }
 
-  form.addEventListener("change", (event) => {
+  document.addEventListener("change", (event) => {
+    if (!inForm(event.target)) return;
     const row = event.target.closest("tr.entry-row");
     if (row && event.target.matches("select[data-outcome], select[data-reason]")) update(row);
   });
 
-  form.addEventListener("keydown", (event) => {
+  document.addEventListener("keydown", (event) => {
     const select = event.target;
-    if (!select.matches("select[data-outcome]") || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!inForm(select) || !select.matches("select[data-outcome]") || event.ctrlKey || event.metaKey || event.altKey) return;
     const value = KEYS[event.key.toLowerCase()];
     if (!value) return;
     event.preventDefault();
