@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from models import db
-from web import formatting
+from web import formatting, logredact
 from web.access import enforce_declared_access
 from web.pages import htmx, query_args
 from web.sessions import login_manager
@@ -31,6 +31,7 @@ LANGUAGES = {"nb": "Norsk bokmål", "en": "English"}
 
 
 def create_app(config: dict | None = None) -> Flask:
+    logredact.install()  # no identity number in any log line
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(_default_config(app))
