@@ -165,6 +165,9 @@ def test_approving_approves_only_the_contacts_part_and_the_union_sees_who(app, w
     page = ward.get(world["url"]).get_data(as_text=True)
     assert "Din del av trekklisten for 03.2026 er godkjent (Akutten, Barneklinikken)" in text(page)
     assert "Din del er godkjent; venter på resten av listen" in text(page)
+    overview = ward.get("/portal").get_data(as_text=True)
+    in_progress = re.search(r'<section id="in-progress".*?</section>', overview, re.S).group(0)
+    assert f'/portal/liste/{world["list_id"]}"' in in_progress and "din del er godkjent" in in_progress
     session.expire_all()
     deduction_list = session.get(DeductionList, world["list_id"])
     assert deduction_list.state == "expected"
