@@ -1,6 +1,7 @@
 from urllib.parse import urlsplit
 
 from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import db
@@ -35,18 +36,17 @@ def login():
         username = form.username.data.strip()
         until = throttled_until(username, request.remote_addr)
         if until:
-            error = (
-                "For mange mislykkede innlogginger. Av sikkerhetshensyn må du vente 15 minutter: "
-                f"du kan prøve igjen etter {norwegian_datetime(until)}."
-            )
+            error = _("For mange mislykkede innlogginger. Av sikkerhetshensyn må du vente 15 minutter: "
+                      "du kan prøve igjen etter %(when)s.", when=norwegian_datetime(until))
         else:
             user = check_credentials(username, form.password.data)
             if user is None:
-                error = "Feil brukernavn eller passord."
+                error = _("Feil brukernavn eller passord.")
             elif user.blocked:
-                error = "Kontoen er sperret. Kontakt Medlemsregisteret."
+                error = _("Kontoen er sperret. Kontakt Medlemsregisteret.")
             elif user.declaration_date is None:
-                error = "Kontoen er ikke aktivert: taushetserklæringen er ikke registrert. Kontakt Medlemsregisteret."
+                error = _("Kontoen er ikke aktivert: taushetserklæringen er ikke registrert. "
+                          "Kontakt Medlemsregisteret.")
             record_attempt(username, success=user is not None and error is None)
             if error is None:
                 start_session(user)
