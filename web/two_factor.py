@@ -17,10 +17,11 @@ import time
 import pyotp
 import segno
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import current_app, redirect, request, session, url_for
 
 from models import RecoveryCode, User, UserSession, db, utcnow
-from web.passwords import hash_password, verify_password
+from web.passwords import verify_password
 
 ISSUER = "Medlemsregister"
 STEP_SECONDS = 30
@@ -30,6 +31,11 @@ MAX_WRONG_CODES = 5  # wrong codes in one pending login before it is ended
 # Recovery codes: ten letters or digits without the look-alikes (0/o, 1/l/i), shown as xxxxx-xxxxx.
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 RECOVERY_LENGTH = 10
+
+# Recovery codes are random (about 49 bits) and tried at most five times per 15 minutes, so they need not
+# cost what a password does: a light Argon2id keeps a leaked table from giving them away quickly, while
+# checking ten of them at login takes milliseconds, not seconds.
+RECOVERY_HASHER = PasswordHasher(time_cost=2, memory_cost=8 * 1024, parallelism=1)
 
 CODE = "code"  # the login waits for a code
 ENROL = "enrol"  # the login waits for the enrolment of a required second factor
@@ -189,7 +195,7 @@ def make_recovery_codes(user: User) -> list[str]:
     the list returned is shown once and never again."""
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = [_recovery_code() for _ in range(RECOVERY_CODES)]
-    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=hash_password(normalize(code))) for code in codes)
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=RECOVERY_HASHER.hash(normalize(code))) for code in codes)
     db.session.flush()
     return codes
 
