@@ -4,8 +4,9 @@ and writing one as a payroll system does (`write_csv`, for the demo and the test
 `read_deduction_file(data)` gives every line of the file grouped into lists (one list = one period,
 one employer, one branch), or, if any line is bad, every bad line with its row, column and a
 Norwegian reason and no lists at all. An XLSX file is read from its first sheet in read-only mode
-with cached values only (formulas are never evaluated: an un-computed formula reads as empty), and
-its cells are turned into the same text a CSV file would hold, so both go through `read_table`.
+with cached values only (formulas are never evaluated: an un-computed formula reads as empty), within
+the limits of rules.xlsx_limits (a zip bomb is refused before it is unpacked), and its cells are
+turned into the same text a CSV file would hold, so both go through `read_table`.
 """
 import csv
 import io
@@ -26,6 +27,7 @@ from rules.csvfile import (
     read_table,
 )
 from rules.idnumbers import parse_national_id, parse_orgnr
+from rules.xlsx_limits import MAX_SHEET_ROWS, read_only_workbook, too_many_rows
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000  # data rows, not counting the header
@@ -182,24 +184,26 @@ def _megabytes(size: int) -> str:
 def xlsx_as_csv(data: bytes) -> bytes:
     """The first sheet of an XLSX file as UTF-8 CSV text separated by `;`, row for row.
 
-    Blank rows are kept so that row numbers stay the sheet's. Reading stops with a ParseError as
-    soon as there are more than MAX_ROWS data rows.
+    Blank rows are kept so that row numbers stay the sheet's. The file is opened within the limits of
+    rules.xlsx_limits (its zip checked before anything is unpacked); reading stops with a ParseError
+    as soon as there are more than MAX_ROWS data rows or MAX_SHEET_ROWS rows in all.
     """
-    from openpyxl import load_workbook  # only imported when a sheet comes
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a damaged or foreign file
-        raise ParseError("Filen kan ikke leses: den er verken CSV eller et gyldig XLSX-regneark.") from error
-    try:
+    with read_only_workbook(data) as workbook:
         if not workbook.worksheets:
             raise ParseError("Regnearket har ingen ark.")
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # every row, whatever size the sheet claims (too few or a million)
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\n")
         national_id_column = None
         data_rows = 0
-        for number, cells in enumerate(workbook.worksheets[0].iter_rows(max_col=MAX_COLUMNS), start=1):
-            texts = [_cell_text(cell) for cell in cells]
+        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
+            if number > MAX_SHEET_ROWS:  # also blank rows a sheet skips to (<row r="1000000">)
+                raise too_many_rows()
+            filled = len(cells)
+            while filled and cells[filled - 1].value is None:
+                filled -= 1
+            texts = [_cell_text(cell) for cell in cells[:filled]]
             while texts and not texts[-1]:
                 texts.pop()
             if number == 1:
@@ -216,12 +220,6 @@ def xlsx_as_csv(data: bytes) -> bytes:
                     texts[national_id_column] = _restore_leading_zeros(cells[national_id_column], texts[national_id_column])
             writer.writerow(texts)
         return out.getvalue().encode()
-    except ParseError:
-        raise
-    except Exception as error:  # a damaged sheet may fail while it streams
-        raise ParseError("Regnearket kan ikke leses; lagre det på nytt som XLSX eller CSV.") from error
-    finally:
-        workbook.close()
 
 
 def _cell_text(cell) -> str:

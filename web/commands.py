@@ -1,9 +1,10 @@
-"""What the commands share (FORMATS.md section 4): the actor they act as, reading --period, and how an
-import or a refused command ends."""
+"""What the commands share (FORMATS.md section 4): the actor they act as, reading --period, reading an
+import's file within its size limit, and how an import or a refused command ends."""
 import json
 import sys
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -50,6 +51,23 @@ def parse_period(text: str) -> date:
         return parse_month(text)
     except ParseError as error:
         raise click.BadParameter(str(error), param_hint="--period") from error
+
+
+MAX_IMPORT_BYTES = 64 * 1024 * 1024  # members or organization of a whole union (100 000 members: some 25 MB)
+
+
+def read_file(path: Path, max_bytes: int, as_json: bool) -> bytes:
+    """The bytes of an import's file, or (exit 1) a refusal when it is larger than `max_bytes`, found
+    before it is read: a file of gigabytes is never read into memory to learn that it is too large."""
+    size = path.stat().st_size
+    if size <= max_bytes:
+        with path.open("rb") as file:
+            data = file.read(max_bytes + 1)  # a device or a growing file may say less than it holds
+        if len(data) <= max_bytes:
+            return data
+    megabytes = f"{max_bytes / (1024 * 1024):.1f}".replace(".", ",")
+    actual = f" ({size / (1024 * 1024):.1f} MB)".replace(".", ",") if size > max_bytes else ""
+    refuse(f"Filen er for stor{actual}; høyst {megabytes} MB er tillatt.", as_json)
 
 
 def refuse(message: str, as_json: bool) -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from models import db
+from rules.deduction_file import MAX_FILE_BYTES
 from rules.idnumbers import parse_orgnr
-from web.commands import SYSTEM, finish_import, parse_period, refuse
+from web.commands import SYSTEM, finish_import, parse_period, read_file, refuse
 
 from . import bp, queries, services
 
@@ -31,7 +32,7 @@ def form_command(period: str, as_json: bool):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the summary.")
 def import_command(file: Path, as_json: bool):
     """Import employers' deduction list files (CSV or XLSX) and compare them with what was expected."""
-    outcome = services.import_file(SYSTEM, file.read_bytes())
+    outcome = services.import_file(SYSTEM, read_file(file, MAX_FILE_BYTES, as_json))
     finish_import(outcome, as_json, details=[
         f"  {item.deduction_list.employer.name} / {item.deduction_list.branch.name}, "
         f"{services.period_text(item.deduction_list.period)}: "

@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 
 from models import db
+from web.commands import MAX_IMPORT_BYTES, read_file
 
 from . import bp
 from .imports import import_members
@@ -15,7 +16,7 @@ from .imports import import_members
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the summary.")
 def import_command(file: Path, as_json: bool):
     """Members with membership, dues code, employment and insurances from an older register's CSV file."""
-    report = import_members(file.read_bytes())
+    report = import_members(read_file(file, MAX_IMPORT_BYTES, as_json))
     if report.ok:
         db.session.commit()
     else:

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from web.commands import SYSTEM, finish_import
+from rules.payment_file import MAX_FILE_BYTES
+from web.commands import SYSTEM, finish_import, read_file
 
 from . import bp, services
 
@@ -15,4 +16,4 @@ from . import bp, services
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the summary.")
 def import_command(file: Path, as_json: bool):
     """Import the bank's payment file (OCR giro) and match each payment by its KID."""
-    finish_import(services.import_payment_file(SYSTEM, file.read_bytes(), file.name), as_json)
+    finish_import(services.import_payment_file(SYSTEM, read_file(file, MAX_FILE_BYTES, as_json), file.name), as_json)
