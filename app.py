@@ -11,6 +11,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import Babel
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -212,13 +214,13 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_error_pages(app: Flask) -> None:
     messages = {
-        400: ("Ugyldig forespørsel", "Forespørselen kunne ikke behandles."),
-        403: ("Ingen tilgang", "Du har ikke tilgang til denne siden."),
-        404: ("Fant ikke siden", "Siden eller oppføringen finnes ikke, eller du har ikke tilgang til den."),
-        405: ("Ikke tillatt", "Denne handlingen er ikke tillatt her."),
-        413: ("For stor fil", "Filen er for stor. Største tillatte størrelse er 20 MB."),
-        500: ("Noe gikk galt", "En feil oppstod hos oss. Ingenting ble lagret. Prøv igjen, eller kontakt "
-              "Medlemsregisteret hvis feilen gjentar seg."),
+        400: (_l("Ugyldig forespørsel"), _l("Forespørselen kunne ikke behandles.")),
+        403: (_l("Ingen tilgang"), _l("Du har ikke tilgang til denne siden.")),
+        404: (_l("Fant ikke siden"), _l("Siden eller oppføringen finnes ikke, eller du har ikke tilgang til den.")),
+        405: (_l("Ikke tillatt"), _l("Denne handlingen er ikke tillatt her.")),
+        413: (_l("For stor fil"), _l("Filen er for stor. Største tillatte størrelse er 20 MB.")),
+        500: (_l("Noe gikk galt"), _l("En feil oppstod hos oss. Ingenting ble lagret. Prøv igjen, eller kontakt "
+                                 "Medlemsregisteret hvis feilen gjentar seg.")),
     }
 
     def render_error(code: int, detail: str | None = None):
@@ -232,4 +234,4 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         app.logger.warning("CSRF refused: %s", error.description)
-        return render_error(400, "Skjemaet er utløpt eller ugyldig. Last siden på nytt og prøv igjen.")
+        return render_error(400, _("Skjemaet er utløpt eller ugyldig. Last siden på nytt og prøv igjen."))

@@ -4,29 +4,34 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db, utcnow
+from .codes import N_
 
-# How the fields that audit rows name are shown to users.
+# How the fields that audit rows name are shown to users (marked for translation; change_list translates).
 FIELD_LABELS = {
-    "first_name": "Fornavn", "last_name": "Etternavn", "national_id": "Fødselsnummer", "address": "Adresse",
-    "postal_code": "Postnummer", "city": "Poststed", "phone": "Telefon", "email": "E-post",
-    "return_mail": "Returpost", "return_mail_since": "Returpost siden", "birth_date": "Fødselsdato",
-    "start_date": "Innmeldt", "enrollment_code": "Innmeldingskode", "end_date": "Utmeldt",
-    "withdrawal_code": "Utmeldingskode", "note": "Merknad", "receiving_union": "Mottakende forbund",
-    "from_date": "Fra", "to_date": "Til", "code": "Kontingentkode", "dues_code": "Kontingentkode",
-    "membership_type": "Medlemstype", "branch": "Fagforening", "county": "Fylkeskrets", "section": "Seksjon",
-    "apprentice": "Lærling", "earlier_union": "Tidligere forbund", "earlier_union_start": "Medlem der fra",
-    "start_notified_at": "Varslet om trekk", "start_notified_by": "Varslet av",
-    "stop_notified_at": "Varslet om stopp", "stop_notified_by": "Varslet av", "state": "Status",
-    "refusal_reason": "Begrunnelse", "workplace": "Arbeidssted", "position": "Stilling",
-    "payment_method": "Betaling", "monthly_pay": "Månedslønn", "reserved": "Reservert", "kind": "Type",
-    "notat": "Notat", "reminded_at": "Påminnet", "member_number": "Medlemsnummer", "insurances": "Forsikringer",
+    "first_name": N_("Fornavn"), "last_name": N_("Etternavn"), "national_id": N_("Fødselsnummer"),
+    "address": N_("Adresse"), "postal_code": N_("Postnummer"), "city": N_("Poststed"), "phone": N_("Telefon"),
+    "email": N_("E-post"), "return_mail": N_("Returpost"), "return_mail_since": N_("Returpost siden"),
+    "birth_date": N_("Fødselsdato"), "start_date": N_("Innmeldt"), "enrollment_code": N_("Innmeldingskode"),
+    "end_date": N_("Utmeldt"), "withdrawal_code": N_("Utmeldingskode"), "note": N_("Merknad"),
+    "receiving_union": N_("Mottakende forbund"), "from_date": N_("Fra"), "to_date": N_("Til"),
+    "code": N_("Kontingentkode"), "dues_code": N_("Kontingentkode"), "membership_type": N_("Medlemstype"),
+    "branch": N_("Fagforening"), "county": N_("Fylkeskrets"), "section": N_("Seksjon"), "apprentice": N_("Lærling"),
+    "earlier_union": N_("Tidligere forbund"), "earlier_union_start": N_("Medlem der fra"),
+    "start_notified_at": N_("Varslet om trekk"), "start_notified_by": N_("Varslet av"),
+    "stop_notified_at": N_("Varslet om stopp"), "stop_notified_by": N_("Varslet av"), "state": N_("Status"),
+    "refusal_reason": N_("Begrunnelse"), "workplace": N_("Arbeidssted"), "position": N_("Stilling"),
+    "payment_method": N_("Betaling"), "monthly_pay": N_("Månedslønn"), "reserved": N_("Reservert"), "kind": N_("Type"),
+    "notat": N_("Notat"), "reminded_at": N_("Påminnet"), "member_number": N_("Medlemsnummer"),
+    "insurances": N_("Forsikringer"),
 }
 
-ACTIONS = {"read": "Lest", "create": "Opprettet", "update": "Endret", "delete": "Slettet", "login": "Innlogget"}
+ACTIONS = {"read": N_("Lest"), "create": N_("Opprettet"), "update": N_("Endret"), "delete": N_("Slettet"),
+           "login": N_("Innlogget")}
 
 
 class AuditLog(db.Model):
@@ -48,8 +53,8 @@ class AuditLog(db.Model):
 
     @property
     def change_list(self) -> list[tuple[str, object, object]]:
-        """(what changed as users call it, old value, new value)."""
-        return [(FIELD_LABELS.get(k, k), v[0], v[1]) for k, v in json.loads(self.changes or "{}").items()]
+        """(what changed as users call it, in their language, old value, new value)."""
+        return [(gettext(FIELD_LABELS[k]) if k in FIELD_LABELS else k, v[0], v[1]) for k, v in json.loads(self.changes or "{}").items()]
 
 
 def diff(obj, fields: list[str], new_values: dict) -> dict:

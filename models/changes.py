@@ -5,6 +5,7 @@ change is stale). The caller flushes and commits. `Refused` carries the form fie
 belongs to; nothing is changed when it is raised."""
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import flag_modified
 
 from rules.lifecycle import ChangeRefused, check_code_change, open_period_end
@@ -40,10 +41,10 @@ def change_dues_code(role: str, membership: Membership, code: str, from_date: da
     The same from date as the open period's start replaces its code (a correction). `user`: who
     the audit row names (None: the signed-in user, as models.audit.record)."""
     if db.session.get(DuesCode, code) is None:
-        raise Refused("code", "Velg en kontingentkode fra listen.")
+        raise Refused("code", _("Velg en kontingentkode fra listen."))
     current = membership.current_dues_code
     if current is None:
-        raise Refused("code", "Medlemskapet har ingen gjeldende kontingentkode. Kontakt Medlemsregisteret.")
+        raise Refused("code", _("Medlemskapet har ingen gjeldende kontingentkode. Kontakt Medlemsregisteret."))
     try:
         check_code_change(role, current.code, code)
     except ChangeRefused as error:
@@ -73,9 +74,11 @@ def change_dues_code(role: str, membership: Membership, code: str, from_date: da
 
 def _check_end(employment: Employment, end: date, field: str) -> None:
     if end < employment.from_date:
-        raise Refused(field, f"Datoen kan ikke være før arbeidsforholdet startet ({employment.from_date:%d.%m.%Y}).")
+        raise Refused(field, _("Datoen kan ikke være før arbeidsforholdet startet (%(date)s).",
+                               date=format(employment.from_date, "%d.%m.%Y")))
     if employment.to_date is not None and end > employment.to_date:
-        raise Refused(field, f"Arbeidsforholdet er allerede avsluttet {employment.to_date:%d.%m.%Y}, før datoen.")
+        raise Refused(field, _("Arbeidsforholdet er allerede avsluttet %(date)s, før datoen.",
+                               date=format(employment.to_date, "%d.%m.%Y")))
 
 
 def end_employment(membership: Membership, employment: Employment, last_day: date, reason: str, *,

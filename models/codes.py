@@ -38,10 +38,10 @@ MEMBERSHIP_TYPES = {
 COUNTY_ATTACHED_TYPES = {"student", "pupil"}
 
 INSURANCE_KINDS = {
-    "home": "Hjemforsikring",
-    "benefit_fund": "Stønadskassa",
-    "education_fund": "Utdanningsfond (OUO)",
-    "group": "Gruppeliv",
+    "home": N_("Hjemforsikring"),
+    "benefit_fund": N_("Stønadskassa"),
+    "education_fund": N_("Utdanningsfond (OUO)"),
+    "group": N_("Gruppeliv"),
 }
 
-PAYMENT_METHODS = {"deduction": "Trekk hos arbeidsgiver", "invoice": "Faktura til medlemmet"}
+PAYMENT_METHODS = {"deduction": N_("Trekk hos arbeidsgiver"), "invoice": N_("Faktura til medlemmet")}

@@ -3,6 +3,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rules.dues import DuesError, MemberFacts, Rates, member_dues, rates_on
@@ -56,7 +57,7 @@ def branch_rate_on(branch_id: int, day: date) -> int | None:
 
 
 def no_dues_code(day: date) -> DuesError:
-    return DuesError(f"Medlemskapet har ingen kontingentkode {day:%d.%m.%Y}.")
+    return DuesError(_("Medlemskapet har ingen kontingentkode %(date)s.", date=format(day, "%d.%m.%Y")))
 
 
 def member_facts(membership: Membership, day: date) -> MemberFacts:

@@ -4,6 +4,7 @@ import json
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import db, utcnow
@@ -37,6 +38,12 @@ class Job(db.Model):
     @property
     def outcome(self) -> dict:
         return json.loads(self.result) if self.result else {}
+
+    @property
+    def shown_message(self) -> str | None:
+        """The message in the user's language when it is one of the catalogue's (a fixed text: the
+        generic failure, say); a message made with figures stays as it was stored."""
+        return gettext(self.message) if self.message else self.message
 
     @property
     def finished(self) -> bool:

@@ -93,7 +93,8 @@ class MembershipChange(db.Model):
     changed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
-MEMBERSHIP_CONFLICT = "Noen andre har endret dette medlemskapet mens du arbeidet. Last siden på nytt og prøv igjen."
+# Translated where it is raised (gettext).
+MEMBERSHIP_CONFLICT = N_("Noen andre har endret dette medlemskapet mens du arbeidet. Last siden på nytt og prøv igjen.")
 
 
 def mark_notified(user, memberships: list, kind: str, summary: str) -> int:

@@ -4,6 +4,7 @@ the caller commits."""
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from rules.reconcile import UNEXPECTED, Expected, Reported, reconcile
 
@@ -39,7 +40,7 @@ def receive(deduction_list: DeductionList, reported: list[Reported], *, source: 
     `workplaces`: reported row → workplace of a person the payroll office added in the portal (their
     line belongs to that workplace, so a contact answering for it sees it; models.scope)."""
     if deduction_list.received:
-        raise Refused(None, f"Listen for {period_text(deduction_list.period)} er allerede mottatt.")
+        raise Refused(None, _("Listen for %(period)s er allerede mottatt.", period=period_text(deduction_list.period)))
     run = db.session.connection().execute  # Core rows and statements: no ORM work per line
     expected_rows = run(sa.select(
         DeductionLine.id, DeductionLine.membership_id, DeductionLine.national_id, DeductionLine.member_number,

@@ -20,15 +20,16 @@ from dataclasses import dataclass, fields
 
 from .dues import Rates
 from .money import round_half_up
+from .payment_state import N_
 
 PARTS = ("central_ore", "local_ore", "home_ore", "benefit_fund_ore", "education_fund_ore", "excess_ore")
-PART_NAMES = {
-    "central_ore": "Sentral andel",
-    "local_ore": "Lokal andel",
-    "home_ore": "Hjemforsikring",
-    "benefit_fund_ore": "Stønadskassa",
-    "education_fund_ore": "Utdanningsfond",
-    "excess_ore": "Overskytende",
+PART_NAMES = {  # labels, translated where they are shown
+    "central_ore": N_("Sentral andel"),
+    "local_ore": N_("Lokal andel"),
+    "home_ore": N_("Hjemforsikring"),
+    "benefit_fund_ore": N_("Stønadskassa"),
+    "education_fund_ore": N_("Utdanningsfond"),
+    "excess_ore": N_("Overskytende"),
 }
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Response
+from flask_babel import gettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -67,8 +68,9 @@ def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]
 
 
 def table_response(fmt: str, filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
-    """`fmt` is "csv" or "xlsx" (anything else is CSV). The export is written to the audit log: it
-    is a read of every member on it."""
+    """`fmt` is "csv" or "xlsx" (anything else is CSV). The header's cells are labels marked with N_ and
+    translated here. The export is written to the audit log: it is a read of every member on it."""
+    header = [gettext(cell) for cell in header]
     rows = list(rows)
     extension = "xlsx" if fmt == "xlsx" else "csv"
     record("read", "export", None, f"Eksportert {filename}.{extension} ({len(rows)} rader)")

@@ -3,6 +3,8 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
+
 OSLO = ZoneInfo("Europe/Oslo")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -46,7 +48,7 @@ def change_value(value) -> str:
     if value is None or value == "":
         return "–"
     if isinstance(value, bool):
-        return "Ja" if value else "Nei"
+        return gettext("Ja") if value else gettext("Nei")
     if isinstance(value, str) and ISO_DATE.fullmatch(value):
         try:
             return norwegian_date(date.fromisoformat(value))

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask import Flask, abort, current_app
 
 from models import Job, changes, db, utcnow
+from models.codes import N_
 from models.job import DONE, FAILED, QUEUED, RUNNING
 from rules.csvfile import ParseError
 
@@ -36,6 +37,8 @@ JOBS: dict[str, Callable[[dict, Progress], dict]] = {}
 _threads: dict[int, threading.Thread] = {}  # the jobs this process runs now, for wait()
 _lock = threading.Lock()
 STALE_AFTER = timedelta(hours=1)
+# Stored as it is (Norwegian) and translated where the job is shown (Job.shown_message).
+FAILED_MESSAGE = N_("Jobben stoppet på grunn av en feil. Det som var gjort før feilen, er lagret; kjør den på nytt.")
 
 
 class JobRefused(ValueError):
@@ -144,7 +147,7 @@ def run(job_id: int) -> None:
                 row.result = json.dumps(error.result, ensure_ascii=False)
         else:
             log.exception("job %s (%s) failed", job_id, row.kind)
-            row.message = "Jobben stoppet på grunn av en feil. Det som var gjort før feilen, er lagret; kjør den på nytt."
+            row.message = FAILED_MESSAGE
     else:
         row.state = DONE
         row.result = json.dumps(result, ensure_ascii=False)

@@ -20,10 +20,12 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, login_user, logout_user
 
 from models import LoginAttempt, User, UserSession, db, utcnow
+from models.codes import N_
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Logg inn for å fortsette."
+login_manager.login_message = N_("Logg inn for å fortsette.")
+login_manager.localize_callback = _
 login_manager.login_message_category = "info"
 login_manager.session_protection = None  # the server-side session row does this job
 

@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask import current_app, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import DeductionList
@@ -65,7 +66,7 @@ def upload():
     if form.validate_on_submit():
         data = form.file.data.read()
         if not data:
-            form.file.errors.append("Filen er tom.")
+            form.file.errors.append(_("Filen er tom."))
         else:
             outcome = services.import_file(current_user, data)
     if form.errors or (outcome is not None and not outcome.ok):
@@ -84,7 +85,7 @@ def form_month():
     busy = jobs.running(FORM_JOB)
     if form.validate_on_submit():
         if busy is not None:
-            message, status = "Trekklister dannes allerede. Vent til den jobben er ferdig.", 409
+            message, status = _("Trekklister dannes allerede. Vent til den jobben er ferdig."), 409
         else:
             job = jobs.submit(FORM_JOB, {"period": f"{form.period:%Y-%m}"}, current_user)
             return redirect(url_for("deviations.job", job_id=job.id), 303)

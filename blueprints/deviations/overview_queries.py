@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import contains_eager
 
 from models import Branch, DeductionLine, DeductionList, Employer, db
+from models.codes import N_
 from models.deduction import DEVIATIONS, LINE_STATUSES, month_start, months_between
 from models.payment import ListPayment, list_payments, payment_state_sql
 from models.scope import Scope
@@ -153,9 +155,10 @@ def report_lines(deduction_list: DeductionList) -> list[DeductionLine]:
     return list_lines(deduction_list, DEVIATIONS)
 
 
-REPORT_HEADER = ["Navn", "Fødselsnummer", "Medlemsnr.", "Avvik", "Åpent siden", "Alder (måneder)",
-                 "Forventet kontingent (kr)", "Forventet forsikring (kr)", "Rapportert kontingent (kr)",
-                 "Rapportert forsikring (kr)", "Årsak", "Behandling", "Merknad", "Notater"]
+REPORT_HEADER = [N_("Navn"), N_("Fødselsnummer"), N_("Medlemsnr."), N_("Avvik"), N_("Åpent siden"),
+                 N_("Alder (måneder)"), N_("Forventet kontingent (kr)"), N_("Forventet forsikring (kr)"),
+                 N_("Rapportert kontingent (kr)"), N_("Rapportert forsikring (kr)"), N_("Årsak"), N_("Behandling"),
+                 N_("Merknad"), N_("Notater")]
 
 
 def report_rows(deduction_list: DeductionList, lines: list[DeductionLine], fmt: str, foreign: dict[int, str]):
@@ -164,8 +167,9 @@ def report_rows(deduction_list: DeductionList, lines: list[DeductionLine], fmt: 
     money = money_cell(fmt)
     for line in lines:
         origin = line.origin_period or deduction_list.period
-        handled = line.resolution_text or line.resolution_name
-        yield [line.name, line.national_id, foreign.get(line.id, line.member_number), line.status_name, f"{origin:%m.%Y}",
+        handled = line.resolution_text or (gettext(line.resolution_name) if line.resolution_name else None)
+        yield [line.name, line.national_id, foreign.get(line.id, line.member_number), gettext(line.status_name) if line.status_name else None,
+               f"{origin:%m.%Y}",
                line.age_months(deduction_list.period), money(line.expected_dues_ore),
                money(line.expected_insurance_ore), money(line.reported_dues_ore), money(line.reported_insurance_ore),
                "; ".join(line.reason_list), handled or None, line.note, None]

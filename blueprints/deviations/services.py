@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from models import (
     Branch,
@@ -53,12 +55,11 @@ CODE_CHOICES = ("A", "L", "O", "M", "U", "P")  # what a deviation may turn a wor
 # What may be done with a person who is a member outside the user's scope: nothing that reads or changes
 # that membership. The employer refunds, or the line waits while the member's branch transfers them.
 FOREIGN_ACTIONS = ("not_member", "carried")
-FOREIGN_REFUSAL = ("Personen er medlem i en annen fagforening. Velg «Ikke medlem» eller «Overført til neste "
-                   "periode», og be den fagforeningen om å overføre medlemmet.")
 
 
-def _count(number: int, one: str, many: str) -> str:
-    return f"{number} {one if number == 1 else many}"
+def foreign_refusal() -> str:
+    return _("Personen er medlem i en annen fagforening. Velg «Ikke medlem» eller «Overført til neste periode», "
+             "og be den fagforeningen om å overføre medlemmet.")
 
 
 # --- forming the expected lists -------------------------------------------------------------------
@@ -73,12 +74,16 @@ class FormResult:
 
     @property
     def message(self) -> str:
-        text = (f"{_count(self.lists_created, 'trekkliste', 'trekklister')} dannet for {period_text(self.period)} "
-                f"med {_count(self.lines_created, 'medlem', 'medlemmer')}; {self.lists_existing} fantes fra før "
-                "og ble ikke endret.")
+        text = _("%(lists)s dannet for %(period)s med %(members)s; %(existing)s fantes fra før og ble ikke endret.",
+                 lists=ngettext("%(num)s trekkliste", "%(num)s trekklister", self.lists_created),
+                 period=period_text(self.period),
+                 members=ngettext("%(num)s medlem", "%(num)s medlemmer", self.lines_created),
+                 existing=self.lists_existing)
         if self.members_without_rate:
-            text += (f" {_count(self.members_without_rate, 'medlem', 'medlemmer')} med trekk manglet "
-                     "kontingentkode eller fagforeningssats og ble ikke tatt med.")
+            text += " " + ngettext(
+                "%(num)s medlem med trekk manglet kontingentkode eller fagforeningssats og ble ikke tatt med.",
+                "%(num)s medlemmer med trekk manglet kontingentkode eller fagforeningssats og ble ikke tatt med.",
+                self.members_without_rate)
         return text
 
     def as_dict(self) -> dict:
@@ -123,7 +128,7 @@ def _main_employers(day: date, employer_id: int | None) -> dict[int, tuple[int, 
         if (position, -workplace) > (known[3], -known[2]):
             known[2], known[3] = workplace, position
     best: dict[int, tuple[int, int, int | None, int]] = {}
-    for (membership_id, employer), (position, pay, workplace, _) in at.items():
+    for (membership_id, employer), (position, pay, workplace, _largest) in at.items():
         known = best.get(membership_id)
         if known is None or (position, -employer) > (known[1], -known[0]):
             best[membership_id] = (employer, position, pay, workplace)
@@ -255,14 +260,16 @@ class FileImport:
     @property
     def message(self) -> str:
         if self.errors:
-            return f"Filen ble avvist med {len(self.errors)} feil. Ingenting er lagret."
+            return _("Filen ble avvist med %(num)s feil. Ingenting er lagret.", num=len(self.errors))
         if self.already:
-            return "Filen er allerede importert. Ingenting er endret."
+            return _("Filen er allerede importert. Ingenting er endret.")
         new = [item for item in self.lists if not item.already]
         rows = sum(item.rows for item in new)
-        text = f"{_count(len(new), 'trekkliste', 'trekklister')} mottatt med {_count(rows, 'linje', 'linjer')}."
+        text = _("%(lists)s mottatt med %(lines)s.",
+                 lists=ngettext("%(num)s trekkliste", "%(num)s trekklister", len(new)),
+                 lines=ngettext("%(num)s linje", "%(num)s linjer", rows))
         if len(new) < len(self.lists):
-            text += f" {len(self.lists) - len(new)} var allerede importert og ble ikke endret."
+            text += " " + _("%(num)s var allerede importert og ble ikke endret.", num=len(self.lists) - len(new))
         return text
 
     def as_dict(self) -> dict:
@@ -293,7 +300,7 @@ def import_file(user, data: bytes) -> FileImport:
     a file's identity numbers across the whole register is a privileged act (DESIGN.md "Access"), and
     a branch that could load any file could probe who is a member where."""
     if getattr(user, "role", None) != "central":
-        raise Refused(None, "Bare Medlemsregisteret kan laste inn filer fra arbeidsgivere.")
+        raise Refused(None, _("Bare Medlemsregisteret kan laste inn filer fra arbeidsgivere."))
     parsed = read_deduction_file(data)
     outcome = FileImport(errors=list(parsed.errors), rows=parsed.line_count)
     if not parsed.ok:
@@ -310,11 +317,11 @@ def import_file(user, data: bytes) -> FileImport:
         row = lines[0].row
         employer, branch = employers.get(orgnr), branches.get(number)
         if employer is None:
-            outcome.errors.append(RowError(row, "orgnr", f"Arbeidsgiveren med organisasjonsnummer {orgnr} "
-                                                         "finnes ikke i registeret."))
+            outcome.errors.append(RowError(row, "orgnr", _(
+                "Arbeidsgiveren med organisasjonsnummer %(orgnr)s finnes ikke i registeret.", orgnr=orgnr)))
             continue
         if branch is None:
-            outcome.errors.append(RowError(row, "avdeling", f"Fagforening nummer {number} finnes ikke."))
+            outcome.errors.append(RowError(row, "avdeling", _("Fagforening nummer %(number)s finnes ikke.", number=number)))
             continue
         period = date(year, month, 1)
         if period not in without_rates:
@@ -325,10 +332,12 @@ def import_file(user, data: bytes) -> FileImport:
         existing = _list_of(period, employer.id, branch.id)
         digest = lines_digest(lines)
         if existing is not None and existing.received and existing.file_digest != digest:
-            when = "framført" if existing.posted else f"mottatt {existing.received_at:%d.%m.%Y}"
-            outcome.errors.append(RowError(row, "periode", (
-                f"Listen for {employer.name} / {branch.name} for {period_text(period)} er allerede {when} med "
-                "andre linjer. Avvik rettes på listen i registeret, ikke med en ny fil.")))
+            when = (_("framført") if existing.posted
+                    else _("mottatt %(date)s", date=format(existing.received_at, "%d.%m.%Y")))
+            outcome.errors.append(RowError(row, "periode", _(
+                "Listen for %(employer)s / %(branch)s for %(period)s er allerede %(when)s med andre linjer. "
+                "Avvik rettes på listen i registeret, ikke med en ny fil.",
+                employer=employer.name, branch=branch.name, period=period_text(period), when=when)))
             continue
         plan.append((key, period, employer, branch, existing, digest))
     if outcome.errors:
@@ -378,16 +387,16 @@ def foreign_member(user, line: DeductionLine) -> bool:
 
 def _check_open(line: DeductionLine) -> None:
     if line.deduction_list.posted:
-        raise Refused(None, "Listen er framført og kan ikke endres.")
+        raise Refused(None, _("Listen er framført og kan ikke endres."))
     if not line.deviation:
-        raise Refused(None, "Linjen har ikke noe avvik å behandle.")
+        raise Refused(None, _("Linjen har ikke noe avvik å behandle."))
     if line.resolution is not None:
-        raise Refused(None, f"Avviket er allerede behandlet: {line.resolution_text}.")
+        raise Refused(None, _("Avviket er allerede behandlet: %(resolution)s.", resolution=line.resolution_text))
 
 
 def _membership(line: DeductionLine) -> Membership:
     if line.membership is None:
-        raise Refused(None, "Personen er ikke medlem i registeret; velg «Ikke medlem» eller «Nytt medlem».")
+        raise Refused(None, _("Personen er ikke medlem i registeret; velg «Ikke medlem» eller «Nytt medlem»."))
     return line.membership
 
 
@@ -396,8 +405,8 @@ def _employments_here(line: DeductionLine, day: date) -> list[Employment]:
     employer_id = line.deduction_list.employer_id
     found = [e for e in _membership(line).employments if e.workplace.employer_id == employer_id and e.covers(day)]
     if not found:
-        raise Refused("date", f"Medlemmet har ikke noe arbeidsforhold hos {line.deduction_list.employer.name} "
-                              f"{day:%d.%m.%Y}.")
+        raise Refused("date", _("Medlemmet har ikke noe arbeidsforhold hos %(employer)s %(date)s.",
+                                employer=line.deduction_list.employer.name, date=format(day, "%d.%m.%Y")))
     return found
 
 
@@ -407,8 +416,9 @@ def _no_employment_after(line: DeductionLine, day: date) -> None:
     employer_id = line.deduction_list.employer_id
     later = [e for e in _membership(line).employments if e.workplace.employer_id == employer_id and e.from_date > day]
     if later:
-        raise Refused("date", f"Medlemmet har et arbeidsforhold hos {line.deduction_list.employer.name} som begynner "
-                              f"{later[0].from_date:%d.%m.%Y}, etter datoen. Endre det på medlemskortet.")
+        raise Refused("date", _("Medlemmet har et arbeidsforhold hos %(employer)s som begynner %(date)s, etter "
+                                "datoen. Endre det på medlemskortet.",
+                                employer=line.deduction_list.employer.name, date=format(later[0].from_date, "%d.%m.%Y")))
 
 
 def _resolve(user, line: DeductionLine, resolution: str, text: str, note: str | None) -> None:
@@ -440,9 +450,9 @@ def resolve(user, line: DeductionLine, action: str, data: dict) -> None:
     in a savepoint that is rolled back when it is refused half-way."""
     _check_open(line)
     if action not in RESOLUTIONS:
-        raise Refused("action", "Velg hva som skal gjøres med avviket.")
+        raise Refused("action", _("Velg hva som skal gjøres med avviket."))
     if action not in FOREIGN_ACTIONS and foreign_member(user, line):
-        raise Refused("action", FOREIGN_REFUSAL)
+        raise Refused("action", foreign_refusal())
     note = (data.get("note") or "").strip() or None
     handler = _ACTIONS[action]
     with db.session.begin_nested():
@@ -453,13 +463,13 @@ def resolve(user, line: DeductionLine, action: str, data: dict) -> None:
 def _date(data: dict, field: str = "date") -> date:
     value = data.get(field)
     if not isinstance(value, date):
-        raise Refused(field, "Skriv en dato (dd.mm.åååå).")
+        raise Refused(field, _("Skriv en dato (dd.mm.åååå)."))
     return value
 
 
 def _accepted(user, line, data) -> str:
     if line.status == UNEXPECTED and line.membership_id is None:
-        raise Refused(None, "Personen er ikke medlem; velg «Ikke medlem» eller «Nytt medlem».")
+        raise Refused(None, _("Personen er ikke medlem; velg «Ikke medlem» eller «Nytt medlem»."))
     return RESOLUTIONS["accepted"]
 
 
@@ -480,9 +490,9 @@ def _moved(user, line, data) -> str:
     from_date = _date(data)
     workplace = data.get("workplace")
     if not isinstance(workplace, Workplace):
-        raise Refused("orgnr", "Velg den nye arbeidsgiveren (organisasjonsnummer).")
+        raise Refused("orgnr", _("Velg den nye arbeidsgiveren (organisasjonsnummer)."))
     if workplace.employer_id == line.deduction_list.employer_id:
-        raise Refused("orgnr", "Det er samme arbeidsgiver som listen gjelder.")
+        raise Refused("orgnr", _("Det er samme arbeidsgiver som listen gjelder."))
     membership = _membership(line)
     _no_employment_after(line, from_date)
     for employment in _employments_here(line, from_date):
@@ -494,7 +504,7 @@ def _moved(user, line, data) -> str:
 def _dues_code(user, line, data, code: str | None = None) -> str:
     code = code or data.get("code")
     if code not in CODE_CHOICES:
-        raise Refused("code", "Velg en av kodene A, L, O, M, U eller P.")
+        raise Refused("code", _("Velg en av kodene A, L, O, M, U eller P."))
     from_date = _date(data)
     changes.change_dues_code(user.role, _membership(line), code, from_date, "avvik på trekkliste", user=user)
     return f"Kontingentkode {code} fra {from_date:%d.%m.%Y}"
@@ -510,7 +520,7 @@ def _position(user, line, data) -> str:
     from_date = _date(data)
     position = data.get("position_bp")
     if isinstance(position, bool) or not isinstance(position, int) or not 0 < position <= 10_000:
-        raise Refused("position", "Skriv en stillingsprosent over 0 og høyst 100.")
+        raise Refused("position", _("Skriv en stillingsprosent over 0 og høyst 100."))
     pay = data.get("monthly_pay_ore")
     if pay is not None:
         try:
@@ -520,11 +530,13 @@ def _position(user, line, data) -> str:
     membership = _membership(line)
     found = _employments_here(line, from_date)
     if len(found) > 1:
-        raise Refused(None, "Medlemmet har flere arbeidsforhold hos arbeidsgiveren; endre dem på medlemskortet.")
+        raise Refused(None, _("Medlemmet har flere arbeidsforhold hos arbeidsgiveren; endre dem på medlemskortet."))
     employment = found[0]
     if position == employment.position_bp and pay in (None, employment.monthly_pay_ore):
-        raise Refused("position", f"Stillingsprosenten er allerede {format_percent(position)}"
-                                  f"{'' if pay is None else ' og lønnen den samme'}.")
+        raise Refused("position", _("Stillingsprosenten er allerede %(percent)s.", percent=format_percent(position))
+                      if pay is None else
+                      _("Stillingsprosenten er allerede %(percent)s og lønnen den samme.",
+                        percent=format_percent(position)))
     values = {"position_bp": position} | ({"monthly_pay_ore": pay} if pay is not None else {})
     changes.replace_employment(membership, employment, from_date, "avvik på trekkliste", user=user, **values)
     text = f"Stillingsprosent {format_percent(position)} fra {from_date:%d.%m.%Y}"
@@ -533,7 +545,7 @@ def _position(user, line, data) -> str:
 
 def _not_member(user, line, data) -> str:
     if line.status != UNEXPECTED:
-        raise Refused(None, "Bare en person som ikke var forventet på listen kan meldes som ikke medlem.")
+        raise Refused(None, _("Bare en person som ikke var forventet på listen kan meldes som ikke medlem."))
     amount = line.reported_total_ore or 0
     return f"Ikke medlem: arbeidsgiveren skal refundere {format_kroner(amount)} kr"
 
@@ -542,12 +554,13 @@ def _new_member(user, line, data) -> str:
     """The person has been enrolled since (from the list's link to enrollment): tie the line to the
     new membership."""
     if line.status != UNEXPECTED:
-        raise Refused(None, "Bare en person som ikke var forventet på listen kan meldes inn herfra.")
+        raise Refused(None, _("Bare en person som ikke var forventet på listen kan meldes inn herfra."))
     found = members_by_national_id([line.national_id], line.deduction_list.branch_id).get(line.national_id)
     if found is None:
-        raise Refused(None, "Personen er ikke innmeldt ennå. Meld inn først (lenken «Meld inn»), og velg så «Nytt medlem».")
+        raise Refused(None, _("Personen er ikke innmeldt ennå. Meld inn først (lenken «Meld inn»), og velg så "
+                              "«Nytt medlem»."))
     if not _visible_membership(user, found[0]):
-        raise Refused("action", FOREIGN_REFUSAL)
+        raise Refused("action", foreign_refusal())
     line.membership_id, line.person_id, line.member_number = found
     db.session.flush()
     db.session.expire(line, ["membership"])
@@ -569,12 +582,13 @@ def _carried(user, line, data) -> str:
     carried again. The copy keeps the month the deviation was first found."""
     note = (data.get("note") or "").strip()
     if not note:
-        raise Refused("note", "Skriv en merknad om hvorfor avviket overføres.")
+        raise Refused("note", _("Skriv en merknad om hvorfor avviket overføres."))
     source = line.deduction_list
     period = next_period(source.period)
     target = _list_of(period, source.employer_id, source.branch_id)
     if target is not None and target.posted:
-        raise Refused(None, f"Listen for {period_text(period)} er allerede framført; avviket kan ikke overføres dit.")
+        raise Refused(None, _("Listen for %(period)s er allerede framført; avviket kan ikke overføres dit.",
+                                period=period_text(period)))
     if target is None:
         form_lists(period, only=(source.employer_id, source.branch_id))
         target = _list_of(period, source.employer_id, source.branch_id)
@@ -600,7 +614,7 @@ _ACTIONS = {
 
 def set_note(user, line: DeductionLine, note: str) -> None:
     if line.deduction_list.posted:
-        raise Refused("note", "Listen er framført og kan ikke endres.")
+        raise Refused("note", _("Listen er framført og kan ikke endres."))
     old = line.note
     line.note = note.strip() or None
     db.session.flush()
@@ -646,11 +660,11 @@ def post(user, deduction_list: DeductionList) -> int:
     """Post (framføre) the list: refused while a deviation is open; locks the list and makes each
     member on it paid up for the month. Returns the number of members made paid up."""
     if deduction_list.posted:
-        raise Refused(None, "Listen er allerede framført.")
+        raise Refused(None, _("Listen er allerede framført."))
     if not deduction_list.received:
-        raise Refused(None, "Listen er ikke mottatt fra arbeidsgiveren ennå og kan ikke framføres.")
+        raise Refused(None, _("Listen er ikke mottatt fra arbeidsgiveren ennå og kan ikke framføres."))
     if open_count := open_deviations(deduction_list):
-        raise Refused(None, f"{open_count} avvik er ikke behandlet. Behandle dem før listen framføres.")
+        raise Refused(None, _("%(num)s avvik er ikke behandlet. Behandle dem før listen framføres.", num=open_count))
     now = utcnow()
     rows = [{"membership_id": membership_id, "period": month, "list_id": deduction_list.id,
              "dues_ore": dues, "insurance_ore": insurance, "created_at": now}

@@ -9,7 +9,7 @@ import re
 import sqlalchemy as sa
 from flask import flash, redirect, url_for
 from flask import request as flask_request
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,7 +33,7 @@ VIEWS = {  # ?vis=... → the statuses shown (None: every line)
 VIEW_LABELS = {DEVIATION_VIEW: N_("Avvik"), ALL: N_("Alle"), MATCHED: N_("I orden"), MISSING: N_("Mangler"),
                UNEXPECTED: N_("Ikke forventet"), AMOUNT: N_("Beløpsavvik")}
 ORGNR = re.compile(r"\d{9}")
-CONFLICT = "Noen andre endret listen samtidig. Ingenting ble lagret; last siden på nytt og prøv igjen."
+CONFLICT = N_("Noen andre endret listen samtidig. Ingenting ble lagret; last siden på nytt og prøv igjen.")
 
 
 def list_counts(deduction_list) -> queries.Counts:
@@ -161,7 +161,7 @@ def line_form(list_id: int, line_id: int):
     line = queries.get_line(current_user, list_id, line_id)
     foreign = _foreign(line)
     form = _form(line, foreign=bool(foreign))
-    message = "Listen er framført og kan ikke endres." if line.deduction_list.posted else None
+    message = gettext("Listen er framført og kan ikke endres.") if line.deduction_list.posted else None
     return _form_answer(line, form, message=message, foreign=foreign)
 
 
@@ -172,13 +172,14 @@ def _workplace(form: LineForm):
     if not text:
         return None
     if not ORGNR.fullmatch(text):
-        form.add_error("orgnr", "Organisasjonsnummeret skal være 9 siffer.")
+        form.add_error("orgnr", gettext("Organisasjonsnummeret skal være 9 siffer."))
         return None
     employer = db.session.scalar(sa.select(Employer).where(Employer.orgnr == text))
     if employer is None:
-        form.add_error("orgnr", f"Fant ingen arbeidsgiver med organisasjonsnummer {text} i registeret.")
+        form.add_error("orgnr", gettext("Fant ingen arbeidsgiver med organisasjonsnummer %(orgnr)s i registeret.",
+                                        orgnr=text))
     elif not employer.workplaces:
-        form.add_error("orgnr", f"{employer.name} har ingen arbeidssteder i registeret.")
+        form.add_error("orgnr", gettext("%(employer)s har ingen arbeidssteder i registeret.", employer=employer.name))
     else:
         return employer.workplaces[0]
     return None
@@ -195,7 +196,7 @@ def resolve_line(list_id: int, line_id: int):
     workplace = None
     if line.open and not line.deduction_list.posted:  # else the service says why nothing can be done
         if action not in actions_for(line, foreign):
-            form.add_error("action", "Velg hva som skal gjøres med avviket.")
+            form.add_error("action", gettext("Velg hva som skal gjøres med avviket."))
             return _form_answer(line, form, status=422)
         workplace = _workplace(form) if action == "moved" else None
         if form.errors_for(action):
@@ -208,7 +209,7 @@ def resolve_line(list_id: int, line_id: int):
     except services.Refused as refused:
         return _form_answer(line, form, message=form.add_error(refused.field, refused.message), status=422)
     except StaleDataError:
-        return _form_answer(line, form, message=CONFLICT, status=409)
+        return _form_answer(line, form, message=gettext(CONFLICT), status=409)
     return _row_answer(line, resolved=True, flash_text=f"{line.name}: {line.resolution_text}.")
 
 
@@ -223,7 +224,7 @@ def accept_suggestion(list_id: int, line_id: int):
     found = suggestion(line, line.deduction_list, foreign)
     if found is None:
         return _form_answer(line, _form(line, foreign=foreign),
-                            message="Det er ikke noe forslag å godta for denne linjen.", status=422)
+                            message=gettext("Det er ikke noe forslag å godta for denne linjen."), status=422)
     try:
         services.resolve(current_user, line, found.action, dict(found.data))
     except services.Refused as refused:
@@ -234,7 +235,7 @@ def accept_suggestion(list_id: int, line_id: int):
         form.note.data = found.data.get("note")
         return _form_answer(line, form, message=form.add_error(refused.field, refused.message), status=422)
     except StaleDataError:
-        return _form_answer(line, _form(line, foreign=foreign), message=CONFLICT, status=409)
+        return _form_answer(line, _form(line, foreign=foreign), message=gettext(CONFLICT), status=409)
     return _row_answer(line, resolved=True, flash_text=f"{line.name}: {line.resolution_text}.")
 
 
@@ -251,7 +252,7 @@ def line_note(list_id: int, line_id: int):
         services.set_note(current_user, line, form.note.data or "")
     except services.Refused as refused:
         return _form_answer(line, form, message=form.add_error(refused.field, refused.message), status=422)
-    return _row_answer(line, flash_text=f"Merknaden for {line.name} er lagret.")
+    return _row_answer(line, flash_text=gettext("Merknaden for %(name)s er lagret.", name=line.name))
 
 
 # --- posting --------------------------------------------------------------------------------------
@@ -275,8 +276,10 @@ def post_list(list_id: int):
         return _confirmation(deduction_list, message=refused.message, status=422)
     except StaleDataError:
         db.session.rollback()
-        return _confirmation(Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads()), message=CONFLICT, status=409)
+        return _confirmation(Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads()),
+                             message=gettext(CONFLICT), status=409)
     period = services.period_text(deduction_list.period)
-    flash(f"Trekklisten for {period} er framført. {paid} medlem{'mer' if paid != 1 else ''} "
-          f"er betalt for {period}.", "success")
+    flash(ngettext("Trekklisten for %(period)s er framført. %(num)s medlem er betalt for %(period)s.",
+                   "Trekklisten for %(period)s er framført. %(num)s medlemmer er betalt for %(period)s.",
+                   paid, period=period), "success")
     return redirect(url_for("deviations.show", list_id=deduction_list.id), 303)

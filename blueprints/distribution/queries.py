@@ -13,6 +13,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext
 from sqlalchemy.orm import contains_eager
 
 from models import (
@@ -27,6 +28,7 @@ from models import (
     db,
 )
 from models.base import sum_int
+from models.codes import N_
 from models.distribution import HELD
 from models.receiving import period_text
 from models.scope import Scope
@@ -182,14 +184,21 @@ def line_members(line: DistributionLine) -> list[DeductionLine]:
         .order_by(DeductionLine.name, DeductionLine.id)).all()
 
 
-REPORT_HEADER = ["Arbeidsgiver", "Org.nr.", "Måned", "Art", "Medlemmer", "Å betale (kr)", "Betalt (kr)",
-                 *(f"{PART_NAMES[name]} (kr)" for name in PARTS)]
+REPORT_HEADER = [N_("Arbeidsgiver"), N_("Org.nr."), N_("Måned"), N_("Art"), N_("Medlemmer"), N_("Å betale (kr)"),
+                 N_("Betalt (kr)")]
+
+
+def report_header() -> list[str]:
+    """REPORT_HEADER and a column per part of the split, translated."""
+    return [gettext(cell) for cell in REPORT_HEADER] + [
+        gettext("%(part)s (kr)", part=gettext(PART_NAMES[name])) for name in PARTS]
 
 
 def report_rows(lines: Iterable[DistributionLine], fmt: str):
     money = money_cell(fmt)
     for line in lines:
-        yield [line.employer.name, line.employer.orgnr, period_text(line.period), line.kind_name, line.member_count,
+        yield [line.employer.name, line.employer.orgnr, period_text(line.period), gettext(line.kind_name),
+               line.member_count,
                money(line.due_ore), money(line.paid_ore), *(money(getattr(line, name)) for name in PARTS)]
 
 
@@ -215,14 +224,14 @@ def transfers(run: DistributionRun) -> list[Transfer]:
             for number, name, account, local in rows]
 
 
-TRANSFER_HEADER = ["Avdeling", "Navn", "Kontonummer", "Beløp (kr)", "Tekst", "Merknad"]
+TRANSFER_HEADER = [N_("Avdeling"), N_("Navn"), N_("Kontonummer"), N_("Beløp (kr)"), N_("Tekst"), N_("Merknad")]
 
 
 def transfer_rows(rows: Iterable[Transfer], fmt: str):
     money = money_cell(fmt)
     for row in rows:
         yield [row.number, row.name, row.account, money(row.amount_ore), row.text,
-               None if row.account else "Mangler kontonummer"]
+               None if row.account else gettext("Mangler kontonummer")]
 
 
 # --- the preview --------------------------------------------------------------------------------------

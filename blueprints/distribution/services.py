@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from models import (
     Branch,
@@ -112,13 +113,13 @@ class Plan:
     @property
     def message(self) -> str:
         if self.empty:
-            text = (f"Ingenting å fordele til og med {period_text(self.period)}. Ingen framførte og betalte "
-                    "trekklister venter på fordeling.")
+            text = _("Ingenting å fordele til og med %(period)s. Ingen framførte og betalte trekklister venter "
+                     "på fordeling.", period=period_text(self.period))
         else:
-            text = (f"{len(self.lines)} trekklister til og med {period_text(self.period)} fordeles: "
-                    f"{format_kroner(self.paid_ore)} kr.")
+            text = _("%(num)s trekklister til og med %(period)s fordeles: %(amount)s kr.", num=len(self.lines),
+                     period=period_text(self.period), amount=format_kroner(self.paid_ore))
         if self.held:
-            text += f" {len(self.held)} delvis betalte holdes tilbake."
+            text += " " + _("%(num)s delvis betalte holdes tilbake.", num=len(self.held))
         return text
 
 
@@ -228,9 +229,9 @@ def plan_distribution(period: date, progress=None) -> Plan:
 def run_distribution(period: date, user, progress=None) -> DistributionRun | None:
     """Distribute: store the run whole and audit it. None when there is nothing to distribute."""
     if getattr(user, "role", None) != "central":
-        raise Refused(None, "Bare sentralregisteret kan kjøre fordelingen.")
+        raise Refused(None, _("Bare sentralregisteret kan kjøre fordelingen."))
     if period > date.today().replace(day=1):
-        raise Refused("period", f"{period_text(period)} er ikke kommet ennå.")
+        raise Refused("period", _("%(period)s er ikke kommet ennå.", period=period_text(period)))
     plan = plan_distribution(period, progress)
     if plan.empty:
         return None
@@ -276,14 +277,21 @@ def run_as_dict(run: DistributionRun | None, plan_message: str | None = None) ->
 
 
 def run_message(run: DistributionRun) -> str:
-    text = (f"Fordeling {run.id} til og med {period_text(run.period)}: {run.list_count} trekklister, "
-            f"{format_kroner(run.paid_ore)} kr fordelt (sentralt {format_kroner(run.central_ore)} kr, lokalt "
-            f"{format_kroner(run.local_ore)} kr, hjemforsikring {format_kroner(run.home_ore)} kr, stønadskassa "
-            f"{format_kroner(run.benefit_fund_ore)} kr, utdanningsfond {format_kroner(run.education_fund_ore)} kr")
+    amounts = {"paid": format_kroner(run.paid_ore), "central": format_kroner(run.central_ore),
+               "local": format_kroner(run.local_ore), "home": format_kroner(run.home_ore),
+               "benefit_fund": format_kroner(run.benefit_fund_ore),
+               "education_fund": format_kroner(run.education_fund_ore), "excess": format_kroner(run.excess_ore)}
     if run.excess_ore:
-        text += f", overskytende {format_kroner(run.excess_ore)} kr"
-    text += ")."
+        text = _("Fordeling %(run)s til og med %(period)s: %(num)s trekklister, %(paid)s kr fordelt (sentralt "
+                 "%(central)s kr, lokalt %(local)s kr, hjemforsikring %(home)s kr, stønadskassa %(benefit_fund)s kr, "
+                 "utdanningsfond %(education_fund)s kr, overskytende %(excess)s kr).",
+                 run=run.id, period=period_text(run.period), num=run.list_count, **amounts)
+    else:
+        text = _("Fordeling %(run)s til og med %(period)s: %(num)s trekklister, %(paid)s kr fordelt (sentralt "
+                 "%(central)s kr, lokalt %(local)s kr, hjemforsikring %(home)s kr, stønadskassa %(benefit_fund)s kr, "
+                 "utdanningsfond %(education_fund)s kr).",
+                 run=run.id, period=period_text(run.period), num=run.list_count, **amounts)
     if run.held_count:
-        text += f" {run.held_count} delvis betalte trekklister holdt tilbake."
+        text += " " + _("%(num)s delvis betalte trekklister holdt tilbake.", num=run.held_count)
     return text
 

@@ -7,8 +7,10 @@ Branch officers and counties see the runs of their own branches and only their b
 from datetime import date
 
 from flask import make_response, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from models.codes import N_
 from models.deduction import month_start, previous_period
 from models.receiving import period_text
 from rules.distribution import PART_NAMES
@@ -23,7 +25,7 @@ from .jobs import KIND as JOB_KIND
 from .services import plan_distribution
 
 EXPORT_FORMATS = ("csv", "xlsx")
-BUSY = "En fordeling kjører allerede. Vent til den er ferdig før du starter en ny."
+BUSY = N_("En fordeling kjører allerede. Vent til den er ferdig før du starter en ny.")
 
 
 def _period_form(data=None) -> PeriodForm:
@@ -53,7 +55,7 @@ def _preview(form: PeriodForm, run_form: RunForm | None = None, *, message: str 
         plan = plan_distribution(form.period)
         rows = queries.preview_rows(plan)
         if run_form is None:
-            run_form = RunForm(formdata=None, periode=f"{form.period:%Y-%m}")
+            run_form = RunForm(formdata=None, periode=format(form.period, "%Y-%m"))
     return render_page("distribution/preview.html", fragment, status=status, form=form, plan=plan, rows=rows,
                        run_form=run_form, message=message, busy=jobs.running(JOB_KIND), part_names=PART_NAMES,
                        period_text=period_text, account_text=queries.account_text)
@@ -82,7 +84,7 @@ def run():
     if jobs.running(JOB_KIND) is not None:
         form = PeriodForm(formdata=None, periode=run_form.periode.data)
         form.validate()
-        return _preview(form, run_form, message=BUSY, status=409, fragment="distribution/_run_form.html")
+        return _preview(form, run_form, message=_(BUSY), status=409, fragment="distribution/_run_form.html")
     job = jobs.submit(JOB_KIND, {"period": f"{run_form.period:%Y-%m}", "user_id": current_user.id}, current_user)
     target = url_for("distribution.job", job_id=job.id)
     if is_htmx():  # a redirect would be followed inside the request; htmx goes there itself
@@ -124,7 +126,7 @@ def branch_report(run_id: int, branch_id: int):
     lines, held = queries.branch_lines(run, branch_id)
     if (fmt := request.args.get("format")) in EXPORT_FORMATS:
         name = f"fordeling-{run.id}-{run.period:%Y-%m}-avd-{share.branch.number}"
-        return table_response(fmt, name, queries.REPORT_HEADER, queries.report_rows(lines + held, fmt))
+        return table_response(fmt, name, queries.report_header(), queries.report_rows(lines + held, fmt))
     return render_page("distribution/branch_report.html", run=run, share=share, lines=lines, held=held,
                        held_payment=queries.held_payment, part_names=PART_NAMES, account_text=queries.account_text,
                        today=date.today())

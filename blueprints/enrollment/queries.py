@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from models import (
@@ -21,6 +22,7 @@ from models import (
     Workplace,
     db,
 )
+from models.codes import N_
 from models.counter import next_number
 from models.dues import load_member_facts, rate_history
 from models.scope import Scope
@@ -249,7 +251,7 @@ def _add_dues(rows: list[StartRow], today: date) -> None:
     for day, ids in by_day.items():
         for membership_id, facts in load_member_facts(day, membership_ids=ids):
             if facts is None:
-                found[membership_id] = {"dues_error": f"Ingen kontingentkode {day:%d.%m.%Y}."}
+                found[membership_id] = {"dues_error": _("Ingen kontingentkode %(date)s.", date=format(day, "%d.%m.%Y"))}
                 continue
             values = found[membership_id] = {"rate_bp": facts.branch_rate_bp,
                                              "pay_known": facts.monthly_pay_ore is not None}
@@ -272,9 +274,9 @@ def queue_memberships(user, groups: list[EmployerGroup], ids: set[int] | None = 
     ).all()
 
 
-EXPORT_HEADER = ["Arbeidsgiver", "Org.nr.", "Arbeidssted", "Navn", "Fødselsnummer", "Medlemsnr.", "Startdato",
-                 "Stilling (%)", "Prosentsats (%)", "Prosenttrekk (kr)", "Faste beløp (kr)", "Fagforening",
-                 "Varslet", "Varslet av"]
+EXPORT_HEADER = [N_("Arbeidsgiver"), N_("Org.nr."), N_("Arbeidssted"), N_("Navn"), N_("Fødselsnummer"),
+                 N_("Medlemsnr."), N_("Startdato"), N_("Stilling (%)"), N_("Prosentsats (%)"), N_("Prosenttrekk (kr)"),
+                 N_("Faste beløp (kr)"), N_("Fagforening"), N_("Varslet"), N_("Varslet av")]
 
 
 def export_rows(groups: list[EmployerGroup], money, percent):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
@@ -25,7 +26,7 @@ from models import (
     utcnow,
 )
 from models.audit import diff
-from models.codes import COUNTY_ATTACHED_TYPES, INSURANCE_KINDS, MEMBERSHIP_TYPES, PAYMENT_METHODS
+from models.codes import COUNTY_ATTACHED_TYPES, INSURANCE_KINDS, MEMBERSHIP_TYPES, N_, PAYMENT_METHODS
 from models.lifecycle import MEMBERSHIP_CONFLICT, mark_notified
 from models.scope import Scope
 from rules.dues import DuesError, check_pay
@@ -38,8 +39,8 @@ from . import queries
 UNION_TRANSFER_CODES = {6, 7}  # from another union of the confederation: earlier union and its start
 WITHOUT_HOME_INSURANCE = 7  # ... which had no collective home insurance: a reservation, told to the county
 PERSON_FIELDS = ["first_name", "last_name", "address", "postal_code", "city", "phone", "email"]
-PERSON_CONFLICT = ("Noen andre har endret opplysningene om denne personen mens du arbeidet. "
-                   "Start innmeldingen på nytt.")
+PERSON_CONFLICT = N_("Noen andre har endret opplysningene om denne personen mens du arbeidet. "
+                      "Start innmeldingen på nytt.")
 
 
 class Refused(ValueError):
@@ -54,14 +55,15 @@ class AlreadyMember(Refused):
     """The person has an active membership: a new one would be a second, so it is refused."""
 
     def __init__(self, person: Person):
-        super().__init__("Personen er allerede medlem og kan ikke meldes inn på nytt.", "national_id")
+        super().__init__(_("Personen er allerede medlem og kan ikke meldes inn på nytt."), "national_id")
         self.person = person
 
 
 class Conflict(Exception):
     """Someone else changed the same person or membership after the form was opened."""
 
-    def __init__(self, message: str = MEMBERSHIP_CONFLICT):
+    def __init__(self, message: str | None = None):
+        message = message or _(MEMBERSHIP_CONFLICT)
         super().__init__(message)
         self.message = message
 
@@ -116,7 +118,7 @@ def enroll(user, data: Enrollment) -> Membership:
     member number). Returns the membership, flushed and audited."""
     national_id, person = lookup(data.national_id)
     if person is not None and data.person_version != person.version:
-        raise Conflict(PERSON_CONFLICT)
+        raise Conflict(_(PERSON_CONFLICT))
     previous = person.memberships[-1] if person is not None and person.memberships else None
     branch, county_id = _attachment(user, data)
     _check_membership(user, data, national_id.birth_date, previous)
@@ -173,7 +175,7 @@ def enroll(user, data: Enrollment) -> Membership:
         db.session.flush()
     except StaleDataError as error:
         db.session.rollback()
-        raise Conflict(PERSON_CONFLICT) from error
+        raise Conflict(_(PERSON_CONFLICT)) from error
     record("create", "membership", membership.id, "Innmeldt", person_id=person.id,
            changes=_enrollment_changes(membership, data, workplace))
     return membership
@@ -193,78 +195,79 @@ def _attachment(user, data: Enrollment) -> tuple[Branch | None, int | None]:
     """(branch, None) or (None, county id): students and pupils to a county, the others to a branch,
     within the user's scope."""
     if data.membership_type not in MEMBERSHIP_TYPES:
-        raise Refused("Velg en medlemstype.", "membership_type")
-    kind, _, unit_id = data.unit.partition("-")
+        raise Refused(_("Velg en medlemstype."), "membership_type")
+    kind, _dash, unit_id = data.unit.partition("-")
     if kind not in ("branch", "county") or not unit_id.isdigit():
-        raise Refused("Velg fagforening eller fylke.", "unit")
+        raise Refused(_("Velg fagforening eller fylke."), "unit")
     to_county = data.membership_type in COUNTY_ATTACHED_TYPES
     if to_county and kind == "branch":
-        raise Refused("Studenter og elever knyttes direkte til fylket, ikke til en fagforening. Velg fylket.",
+        raise Refused(_("Studenter og elever knyttes direkte til fylket, ikke til en fagforening. Velg fylket."),
                       "unit")
     if not to_county and kind == "county":
-        raise Refused("Hovedmedlemmer og bimedlemmer knyttes til en fagforening. Velg fagforening.", "unit")
+        raise Refused(_("Hovedmedlemmer og bimedlemmer knyttes til en fagforening. Velg fagforening."), "unit")
     if kind == "county":
         if int(unit_id) not in queries.county_ids_in_scope(user):
-            raise Refused("Du kan bare melde inn medlemmer i fylker du har tilgang til.", "unit")
+            raise Refused(_("Du kan bare melde inn medlemmer i fylker du har tilgang til."), "unit")
         return None, int(unit_id)
     branch = db.session.scalar(sa.select(Branch).where(Branch.id == int(unit_id), Scope.of(user).where(Branch)))
     if branch is None:
-        raise Refused("Du kan bare melde inn medlemmer i fagforeninger du har tilgang til.", "unit")
+        raise Refused(_("Du kan bare melde inn medlemmer i fagforeninger du har tilgang til."), "unit")
     return branch, None
 
 
 def _check_membership(user, data: Enrollment, birth_date: date | None, previous: Membership | None) -> None:
     if data.apprentice and data.membership_type != "main":
-        raise Refused("Bare hovedmedlemmer kan være lærlinger.", "apprentice")
+        raise Refused(_("Bare hovedmedlemmer kan være lærlinger."), "apprentice")
     if data.membership_type == "pupil" and birth_date and pupil_too_old(birth_date, data.start_date):
-        raise Refused(f"Elever kan være høyst 20 år. Personen er {age_on(birth_date, data.start_date)} år "
-                      f"{data.start_date:%d.%m.%Y}: meld inn som student eller hovedmedlem.", "membership_type")
+        raise Refused(_("Elever kan være høyst 20 år. Personen er %(age)s år %(date)s: meld inn som student eller "
+                        "hovedmedlem.", age=age_on(birth_date, data.start_date), date=format(data.start_date, "%d.%m.%Y")),
+                      "membership_type")
     if data.section is None or db.session.get(Section, data.section) is None:
-        raise Refused("Velg seksjon.", "section")
+        raise Refused(_("Velg seksjon."), "section")
     if previous is not None and previous.end_date and data.start_date <= previous.end_date:
-        raise Refused(f"Startdatoen må være etter at forrige medlemskap sluttet ({previous.end_date:%d.%m.%Y}).",
-                      "start_date")
+        raise Refused(_("Startdatoen må være etter at forrige medlemskap sluttet (%(date)s).",
+                        date=format(previous.end_date, "%d.%m.%Y")), "start_date")
 
     if data.enrollment_code == queries.TRANSFER_CODE:
-        raise Refused("Kode 1 (overført fra annen fagforening) settes bare når en overføring tas imot, under "
-                      "Overføringer.", "enrollment_code")
+        raise Refused(_("Kode 1 (overført fra annen fagforening) settes bare når en overføring tas imot, under "
+                        "Overføringer."), "enrollment_code")
     if data.enrollment_code is None or db.session.get(EnrollmentCode, data.enrollment_code) is None:
-        raise Refused("Velg en innmeldingskode.", "enrollment_code")
+        raise Refused(_("Velg en innmeldingskode."), "enrollment_code")
     if data.enrollment_code in UNION_TRANSFER_CODES:
         if not data.earlier_union:
-            raise Refused("Oppgi forbundet medlemmet kommer fra (kode 6 og 7).", "earlier_union")
+            raise Refused(_("Oppgi forbundet medlemmet kommer fra (kode 6 og 7)."), "earlier_union")
         if data.earlier_union_start is None:
-            raise Refused("Oppgi når medlemskapet i det forrige forbundet startet (kode 6 og 7).",
+            raise Refused(_("Oppgi når medlemskapet i det forrige forbundet startet (kode 6 og 7)."),
                           "earlier_union_start")
         if data.earlier_union_start >= data.start_date:
-            raise Refused(f"Medlemskapet i det forrige forbundet må ha startet før startdatoen "
-                          f"({data.start_date:%d.%m.%Y}).", "earlier_union_start")
+            raise Refused(_("Medlemskapet i det forrige forbundet må ha startet før startdatoen (%(date)s).",
+                            date=format(data.start_date, "%d.%m.%Y")), "earlier_union_start")
     if data.enrollment_code == WITHOUT_HOME_INSURANCE and data.home != "reserved":
-        raise Refused("Kode 7 (fra forbund uten kollektiv hjemforsikring) betyr reservasjon mot hjemforsikring: "
-                      "velg «Reservert mot hjemforsikring».", "home")
+        raise Refused(_("Kode 7 (fra forbund uten kollektiv hjemforsikring) betyr reservasjon mot hjemforsikring: "
+                        "velg «Reservert mot hjemforsikring»."), "home")
     if data.home not in ("covered", "reserved"):
-        raise Refused("Velg hjemforsikring eller reservasjon.", "home")
+        raise Refused(_("Velg hjemforsikring eller reservasjon."), "home")
 
     if db.session.get(DuesCode, data.dues_code) is None:
-        raise Refused("Velg en kontingentkode.", "dues_code")
+        raise Refused(_("Velg en kontingentkode."), "dues_code")
     if data.dues_code in CENTRAL_ONLY_CODES and user.role != "central":
-        raise Refused(f"Bare Medlemsregisteret kan sette kontingentkode {data.dues_code}.", "dues_code")
+        raise Refused(_("Bare Medlemsregisteret kan sette kontingentkode %(code)s.", code=data.dues_code), "dues_code")
 
 
 def _check_employment(user, data: Enrollment):
     """The workplace of the employment (None when none is registered), after checking the rest."""
     if data.payment_method not in PAYMENT_METHODS:
-        raise Refused("Velg betalingsmåte.", "payment_method")
+        raise Refused(_("Velg betalingsmåte."), "payment_method")
     if data.workplace is None:
         if data.payment_method == "deduction":
-            raise Refused("Trekk hos arbeidsgiver krever et arbeidssted. Velg arbeidssted, eller velg faktura.",
+            raise Refused(_("Trekk hos arbeidsgiver krever et arbeidssted. Velg arbeidssted, eller velg faktura."),
                           "payment_method")
         return None
     workplace = queries.workplace_in_scope(user, data.workplace)
     if workplace is None:
-        raise Refused("Velg et arbeidssted fra listen.", "workplace")
+        raise Refused(_("Velg et arbeidssted fra listen."), "workplace")
     if data.position is None or not 0 < data.position <= 10000:
-        raise Refused("Stillingsprosenten må være mer enn 0 og høyst 100.", "position")
+        raise Refused(_("Stillingsprosenten må være mer enn 0 og høyst 100."), "position")
     if data.monthly_pay is not None:
         try:
             check_pay(data.monthly_pay)

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import flash, redirect, request, url_for
-from flask_babel import ngettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
@@ -99,8 +99,10 @@ def create():
                 message = str(refused)
         else:
             letter = url_for("enrollment.welcome_letter", membership_id=membership.id)
-            flash(Markup('{} er meldt inn med medlemsnummer {}. <a href="{}">Skriv ut velkomstbrevet</a>').format(
-                membership.person.full_name, membership.member_number, letter), "success")
+            text = gettext('%(name)s er meldt inn med medlemsnummer %(number)s. '
+                           '<a href="%(url)s">Skriv ut velkomstbrevet</a>')
+            flash(Markup(text) % {"name": membership.person.full_name, "number": membership.member_number,
+                                  "url": letter}, "success")
             return redirect(back or url_for("members.card", person_id=membership.person_id), 303)
     person = queries.find_person(form.national_id.data or "") if form.person_version.data else None
     return render_page(*STEP_TEMPLATES, status=status, form=form, person=person, lookup=LookupForm(),
@@ -110,21 +112,22 @@ def create():
 def _set_choices(form: EnrollmentForm) -> None:
     branches = queries.branches_in_scope(current_user)
     counties = queries.counties_in_scope(current_user)
-    blank = [] if current_user.role == "branch" else [SelectChoice("", "– Velg –")]
+    blank = [] if current_user.role == "branch" else [SelectChoice("", gettext("– Velg –"))]
+    branch_group, county_group = gettext("Fagforeninger"), gettext("Fylker (studenter og elever)")
     form.unit.choices = (
         blank
-        + [SelectChoice(f"branch-{b.id}", f"{b.number} {b.name}", optgroup="Fagforeninger") for b in branches]
-        + [SelectChoice(f"county-{c.id}", f"{c.number} {c.name}", optgroup="Fylker (studenter og elever)")
-           for c in counties]
+        + [SelectChoice(f"branch-{b.id}", f"{b.number} {b.name}", optgroup=branch_group) for b in branches]
+        + [SelectChoice(f"county-{c.id}", f"{c.number} {c.name}", optgroup=county_group) for c in counties]
     )
     if form.unit.data is None and current_user.role == "branch" and branches:
         form.unit.data = f"branch-{branches[0].id}"  # the officer's own branch
-    form.section.choices = [SelectChoice("", "– Velg –")] + [
+    form.section.choices = [SelectChoice("", gettext("– Velg –"))] + [
         SelectChoice(str(s.id), f"{s.number} {s.name}") for s in queries.sections()]
     form.enrollment_code.choices = [SelectChoice(str(c.code), f"{c.code} – {c.name}") for c in queries.enrollment_codes()]
     form.dues_code.choices = [SelectChoice(c.code, f"{c.code} – {c.name}") for c in queries.dues_codes()]
-    form.workplace.choices = [SelectChoice("", "Ingen arbeidssted registrert")] + [
-        SelectChoice(str(w.id), w.name, optgroup=f"{w.employer.name} (org.nr. {w.employer.orgnr})")
+    form.workplace.choices = [SelectChoice("", gettext("Ingen arbeidssted registrert"))] + [
+        SelectChoice(str(w.id), w.name,
+                     optgroup=gettext("%(employer)s (org.nr. %(orgnr)s)", employer=w.employer.name, orgnr=w.employer.orgnr))
         for w in queries.workplaces(current_user)]
 
 
@@ -185,7 +188,7 @@ def _period(values):
     monday, sunday = week_of(date.today())
     start, end = form.fra.data or monday, form.til.data or sunday
     if start > end:
-        form.til.errors.append("Til-datoen kan ikke være før fra-datoen.")
+        form.til.errors.append(gettext("Til-datoen kan ikke være før fra-datoen."))
         start, end = monday, sunday
     form.fra.data, form.til.data = start, end
     return form, start, end, 422 if form.errors else 200

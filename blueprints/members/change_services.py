@@ -5,6 +5,7 @@ refused (EditConflict), never silently applied on top of it.
 """
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -51,12 +52,12 @@ def change_type(user, membership: Membership, new_type: str, branch_id: int | No
     _check_version(membership, form_version)
     old_type = membership.membership_type
     if new_type not in MEMBERSHIP_TYPES:
-        raise FieldError("new_type", "Velg en medlemstype fra listen.")
+        raise FieldError("new_type", _("Velg en medlemstype fra listen."))
     if not type_change_allowed(old_type, new_type):
-        raise FieldError("new_type", f"Endring fra {MEMBERSHIP_TYPES[old_type]} til {MEMBERSHIP_TYPES[new_type]} "
-                                     "er ikke tillatt.")
+        raise FieldError("new_type", _("Endring fra %(old)s til %(new)s er ikke tillatt.",
+                                       old=_(MEMBERSHIP_TYPES[old_type]), new=_(MEMBERSHIP_TYPES[new_type])))
     if new_type == "main" and change_queries.other_active_main(membership):
-        raise FieldError("new_type", "Personen har allerede et annet aktivt hovedmedlemskap.")
+        raise FieldError("new_type", _("Personen har allerede et annet aktivt hovedmedlemskap."))
     _check_type_change_date(membership, from_date, today)
 
     if new_type in COUNTY_ATTACHED_TYPES:
@@ -64,7 +65,7 @@ def change_type(user, membership: Membership, new_type: str, branch_id: int | No
     else:
         new_branch = change_queries.in_scope_branch(user, branch_id)
         if new_branch is None:
-            raise FieldError("branch", "Velg en fagforening du har tilgang til.")
+            raise FieldError("branch", _("Velg en fagforening du har tilgang til."))
         new_county = None
 
     values = [("membership_type", old_type, new_type),
@@ -96,14 +97,14 @@ def change_type(user, membership: Membership, new_type: str, branch_id: int | No
 
 def _check_type_change_date(membership: Membership, from_date: date, today: date) -> None:
     if from_date > today:
-        raise FieldError("from_date", "Fra-datoen kan ikke være fram i tid: endringen gjelder straks.")
+        raise FieldError("from_date", _("Fra-datoen kan ikke være fram i tid: endringen gjelder straks."))
     if from_date < membership.start_date:
-        raise FieldError("from_date", f"Fra-datoen kan ikke være før medlemskapet startet "
-                                      f"({membership.start_date:%d.%m.%Y}).")
+        raise FieldError("from_date", _("Fra-datoen kan ikke være før medlemskapet startet (%(date)s).",
+                                        date=format(membership.start_date, "%d.%m.%Y")))
     latest = change_queries.latest_change_date(membership)
     if latest and from_date < latest:
-        raise FieldError("from_date", f"Fra-datoen kan ikke være før forrige endring av medlemskapet "
-                                      f"({latest:%d.%m.%Y}).")
+        raise FieldError("from_date", _("Fra-datoen kan ikke være før forrige endring av medlemskapet (%(date)s).",
+                                        date=format(latest, "%d.%m.%Y")))
 
 
 def _label(unit) -> str | None:

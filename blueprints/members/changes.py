@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -51,7 +52,8 @@ def change_dues_code(membership_id: int):
         except FieldError as error:
             form[error.field].errors.append(str(error))
         else:
-            flash(f"Kontingentkoden er endret til {period.code} fra {period.from_date:%d.%m.%Y}.", "success")
+            flash(_("Kontingentkoden er endret til %(code)s fra %(date)s.", code=period.code,
+                    date=format(period.from_date, "%d.%m.%Y")), "success")
             return redirect(url_for("members.card", person_id=membership.person_id, fane="kontingentkoder"), 303)
     return _finish(form, membership, "members/change_dues_code.html", conflict)
 
@@ -77,9 +79,10 @@ def change_type(membership_id: int):
         except FieldError as error:
             form[error.field].errors.append(str(error))
         else:
-            flash(f"Medlemstypen er endret til {membership.type_name} ({membership.unit_name}).", "success")
+            flash(_("Medlemstypen er endret til %(type)s (%(unit)s).", type=_(membership.type_name),
+                    unit=membership.unit_name), "success")
             if not change_queries.is_visible(current_user, membership.id):
-                flash("Medlemskapet hører nå til en enhet utenfor din tilgang.", "info")
+                flash(_("Medlemskapet hører nå til en enhet utenfor din tilgang."), "info")
                 return redirect(url_for("members.search"), 303)
             return redirect(url_for("members.card", person_id=membership.person_id, fane="medlemskap"), 303)
     return _finish(form, membership, "members/change_type.html", conflict)
@@ -103,7 +106,7 @@ def dues_code_review():
 def dues_code_letters():
     ids = request.values.getlist("ids", type=int)
     if not ids:
-        flash("Velg minst ett medlem å skrive brev til.", "error")
+        flash(_("Velg minst ett medlem å skrive brev til."), "error")
         return redirect(url_for("members.dues_code_review"), 303)
     rows = change_queries.letter_rows(current_user, ids, date.today())
     change_services.audit_letters(rows)

@@ -2,6 +2,7 @@
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Person, PersonNote, db, record
@@ -60,7 +61,7 @@ def update_person(user, person: Person, data: dict, form_version: int) -> dict:
     if "national_id" in changes and db.session.scalar(
         sa.select(Person.id).where(Person.national_id == values["national_id"], Person.id != person.id)
     ):
-        raise FieldError("national_id", "Fødselsnummeret er allerede registrert på en annen person.")
+        raise FieldError("national_id", _("Fødselsnummeret er allerede registrert på en annen person."))
     for field in changes:
         setattr(person, field, values[field])
     person.name_key = person_name_key(person.last_name, person.first_name)

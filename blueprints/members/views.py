@@ -122,7 +122,7 @@ def edit(person_id: int):
         except services.FieldError as error:
             form[error.field].errors.append(str(error))
         else:
-            flash("Endringene er lagret." if changes else "Ingen endringer å lagre.", "success")
+            flash(_("Endringene er lagret.") if changes else _("Ingen endringer å lagre."), "success")
             return redirect(url_for("members.card", person_id=person.id), 303)
     if request.method == "GET" or conflict:
         form.version.data = person.version
@@ -138,7 +138,7 @@ def edit(person_id: int):
 def toggle_return_mail(person_id: int):
     person = Scope.of(current_user).get_or_404(Person, person_id)
     services.set_return_mail(person, request.form.get("flagged") == "1")
-    flash("Returpost registrert." if person.return_mail else "Returpost fjernet.", "success")
+    flash(_("Returpost registrert.") if person.return_mail else _("Returpost fjernet."), "success")
     return redirect(url_for("members.card", person_id=person.id), 303)
 
 
@@ -149,7 +149,7 @@ def add_note(person_id: int):
     form = NoteForm()
     if form.validate_on_submit():
         services.add_note(current_user, person, form.text.data)
-        flash("Notatet er lagret.", "success")
+        flash(_("Notatet er lagret."), "success")
         return redirect(url_for("members.card", person_id=person.id, fane="notater"), 303)
     tabs = _visible_tabs()
     return render_page("members/card.html", None, status=422, person=person, tab="notater", tabs=tabs,

@@ -5,6 +5,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from models import Branch, BranchRate, DuesRate, Membership, db
@@ -194,7 +195,7 @@ def rate_change_preview(new: Rates, today: date, *, by_branch: bool = False) -> 
     branch_of = dict(db.session.execute(
         sa.select(Membership.id, Membership.branch_id).where(Membership.end_date.is_(None))
     ).all()) if by_branch else {}
-    total, per_branch = Change("Alle"), {}
+    total, per_branch = Change(_("Alle")), {}
     failures: list[tuple[int, str]] = []  # (membership id, reason)
     biggest: tuple[int, int, int, int] | None = None  # (increase, membership id, old, new)
     for membership_id, facts in load_member_facts(today):
@@ -245,6 +246,6 @@ def _labelled(per_branch: dict[int | None, Change]) -> list[Change]:
         per_branch[branch_id].label = f"{number} {name}"
         labelled.append(per_branch[branch_id])
     if None in per_branch:
-        per_branch[None].label = "Studenter og elever (tilknyttet fylke)"
+        per_branch[None].label = _("Studenter og elever (tilknyttet fylke)")
         labelled.append(per_branch[None])
     return labelled

@@ -2,8 +2,11 @@
 commits."""
 from datetime import date
 
+from flask_babel import gettext as _
+
 from models import Branch, BranchRate, DuesRate, db, record
 from models.audit import diff
+from models.codes import N_
 from models.dues import RATE_FIELDS, rate_history
 from rules.dues import DuesError, Rates, check_branch_rate, rates_on
 from rules.money import format_percent
@@ -22,7 +25,11 @@ class FieldError(ValueError):
 class RateInForce(Exception):
     """A row of the rate table that is already in force cannot be changed or deleted."""
 
-    message = "Satsraden gjelder allerede og kan ikke endres eller slettes. Legg inn en ny rad i stedet."
+    MESSAGE = N_("Satsraden gjelder allerede og kan ikke endres eller slettes. Legg inn en ny rad i stedet.")
+
+    @classmethod
+    def text(cls) -> str:
+        return _(cls.MESSAGE)
 
 
 def _values(rates: Rates, note: str | None) -> dict:
@@ -34,8 +41,8 @@ def check_rate_row(rates: Rates, row: DuesRate | None = None) -> None:
     """A new row (or the correction of the future row `row`) must come after the last other row."""
     previous = queries.last_rate(exclude=row)
     if previous is not None and rates.valid_from <= previous.valid_from:
-        raise FieldError("valid_from", f"Satsene må gjelde fra en dato etter den siste raden i tabellen "
-                                       f"({previous.valid_from:%d.%m.%Y}).")
+        raise FieldError("valid_from", _("Satsene må gjelde fra en dato etter den siste raden i tabellen (%(date)s).",
+                                         date=format(previous.valid_from, "%d.%m.%Y")))
 
 
 def _check_editable(row: DuesRate, today: date) -> None:
@@ -83,11 +90,11 @@ def set_branch_rate(branch: Branch, valid_from: date, rate_bp: int, today: date)
     when it is not yet in force. Refused below the minimum of the rate row in force on the date."""
     last = branch.rates[-1] if branch.rates else None
     if last is not None and valid_from < last.valid_from:
-        raise FieldError("valid_from", f"Satsen kan ikke gjelde fra før den siste registrerte satsen "
-                                       f"({last.valid_from:%d.%m.%Y}).")
+        raise FieldError("valid_from", _("Satsen kan ikke gjelde fra før den siste registrerte satsen (%(date)s).",
+                                         date=format(last.valid_from, "%d.%m.%Y")))
     if last is not None and valid_from == last.valid_from and last.valid_from <= today:
-        raise FieldError("valid_from", f"Satsen fra {last.valid_from:%d.%m.%Y} gjelder allerede og kan ikke "
-                                       "endres: velg en senere dato.")
+        raise FieldError("valid_from", _("Satsen fra %(date)s gjelder allerede og kan ikke endres: velg en senere "
+                                         "dato.", date=format(last.valid_from, "%d.%m.%Y")))
     try:
         rates = rates_on(rate_history(), valid_from)
     except DuesError as error:

@@ -3,6 +3,7 @@ their rates over time."""
 from datetime import date
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models.dues import RATE_FIELDS
@@ -38,10 +39,10 @@ def _rate_form_page(form: RateForm, row=None):
             if request.form.get("action") == "save":
                 if row is None:
                     services.add_rate(form.rates, form.note.data, current_user)
-                    flash(f"Ny satsrad fra {form.rates.valid_from:%d.%m.%Y} er lagret.", "success")
+                    flash(_("Ny satsrad fra %(date)s er lagret.", date=format(form.rates.valid_from, "%d.%m.%Y")), "success")
                 else:
                     changes = services.update_rate(row, form.rates, form.note.data, today)
-                    flash("Satsraden er rettet." if changes else "Ingen endringer å lagre.", "success")
+                    flash(_("Satsraden er rettet.") if changes else _("Ingen endringer å lagre."), "success")
                 return redirect(url_for("organization.rates"), 303)
             services.check_rate_row(form.rates, row)
             preview = queries.rate_change_preview(form.rates, today, by_branch=form.by_branch.data)
@@ -70,7 +71,7 @@ def edit_rate(rate_id: int):
     row = queries.get_rate(rate_id)
     if row.valid_from <= date.today():
         return render_page("organization/rate_locked.html", status=409 if request.method == "POST" else 200,
-                           row=row, message=services.RateInForce.message)
+                           row=row, message=services.RateInForce.text())
     form = RateForm(obj=row if request.method == "GET" else None)
     return _rate_form_page(form, row)
 
@@ -82,13 +83,13 @@ def delete_rate(rate_id: int):
     today = date.today()
     if row.valid_from <= today:
         return render_page("organization/rate_locked.html", status=409, row=row,
-                           message=services.RateInForce.message)
+                           message=services.RateInForce.text())
     delete_form = DeleteForm()
     if not delete_form.validate_on_submit():
         return render_page("organization/rate_form.html", status=422, form=RateForm(obj=row, formdata=None),
                            row=row, preview=None, delete_form=delete_form)
     services.delete_rate(row, today)
-    flash(f"Satsraden fra {row.valid_from:%d.%m.%Y} er slettet.", "success")
+    flash(_("Satsraden fra %(date)s er slettet.", date=format(row.valid_from, "%d.%m.%Y")), "success")
     return redirect(url_for("organization.rates"), 303)
 
 
@@ -123,6 +124,6 @@ def add_branch_rate(branch_id: int):
         except services.FieldError as error:
             form[error.field].errors.append(str(error))
         else:
-            flash(f"Prosentsatsen fra {form.valid_from.data:%d.%m.%Y} er registrert.", "success")
+            flash(_("Prosentsatsen fra %(date)s er registrert.", date=format(form.valid_from.data, "%d.%m.%Y")), "success")
             return redirect(url_for("organization.branch", branch_id=branch.id), 303)
     return _branch_page(branch, form, status=422)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from models import DeductionList, Payment, PaymentTransmission, changes, db, record, utcnow
 from models.base import insert_many
@@ -26,7 +27,7 @@ Refused = changes.Refused  # `field`: the match form's field the message belongs
 
 def _require_central(user) -> None:
     if getattr(user, "role", None) != "central":
-        raise Refused(None, "Bare sentralregisteret kan registrere innbetalinger.")
+        raise Refused(None, _("Bare sentralregisteret kan registrere innbetalinger."))
 
 
 @dataclass
@@ -48,13 +49,15 @@ class PaymentImport:
     @property
     def message(self) -> str:
         if self.errors:
-            return f"Filen ble avvist med {len(self.errors)} feil. Ingenting er lagret."
+            return _("Filen ble avvist med %(num)s feil. Ingenting er lagret.", num=len(self.errors))
         if self.already:
-            return (f"Forsendelse {self.transmission_number} fra dataavsender {self.data_sender} er allerede "
-                    "importert. Ingenting er endret.")
-        return (f"Forsendelse {self.transmission_number} fra dataavsender {self.data_sender} importert: "
-                f"{self.transactions} transaksjoner, {self.matched} koblet til trekkliste med KID, "
-                f"{self.unidentified} uidentifiserte, til sammen {format_kroner(self.total_ore)} kr.")
+            return _("Forsendelse %(number)s fra dataavsender %(sender)s er allerede importert. Ingenting er endret.",
+                     number=self.transmission_number, sender=self.data_sender)
+        return _("Forsendelse %(number)s fra dataavsender %(sender)s importert: %(transactions)s transaksjoner, "
+                 "%(matched)s koblet til trekkliste med KID, %(unidentified)s uidentifiserte, til sammen "
+                 "%(amount)s kr.", number=self.transmission_number, sender=self.data_sender,
+                 transactions=self.transactions, matched=self.matched, unidentified=self.unidentified,
+                 amount=format_kroner(self.total_ore))
 
     def as_dict(self) -> dict:
         return {
@@ -155,7 +158,7 @@ def match_by_hand(user, payment: Payment, deduction_list: DeductionList, note: s
     _require_central(user)
     note = (note or "").strip()
     if not note:
-        raise Refused("note", "Skriv et notat om hvorfor innbetalingen hører til denne trekklisten.")
+        raise Refused("note", _("Skriv et notat om hvorfor innbetalingen hører til denne trekklisten."))
     now = utcnow()
     claimed = db.session.execute(
         sa.update(Payment).where(Payment.id == payment.id, Payment.list_id.is_(None))
@@ -164,7 +167,7 @@ def match_by_hand(user, payment: Payment, deduction_list: DeductionList, note: s
         .execution_options(synchronize_session=False))
     db.session.refresh(payment)
     if claimed.rowcount != 1:
-        raise Refused("list_id", "Innbetalingen er allerede koblet til en trekkliste.")
+        raise Refused("list_id", _("Innbetalingen er allerede koblet til en trekkliste."))
     record("update", "payment", payment.id,
            f"Innbetaling på {format_kroner(payment.amount_ore)} kr koblet for hånd til trekkliste "
            f"{deduction_list.kid}", changes={"list_id": [None, deduction_list.id], "note": [None, note]},

@@ -7,6 +7,7 @@ unidentified payments and their queue. Branch officers and employer contacts see
 from datetime import date
 
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Payment, utcnow
@@ -80,7 +81,7 @@ def upload():
         return _index(form, status=422)
     data = form.file.data.read()
     if not data:
-        form.file.errors.append("Filen er tom.")
+        form.file.errors.append(_("Filen er tom."))
         return _index(form, status=422)
     job = jobs.submit(JOB_KIND, import_params(current_user, data, _file_name(form.file.data.filename)), current_user)
     return redirect(url_for("payments.job", job_id=job.id), 303)
@@ -120,16 +121,16 @@ def _chosen_list(form: MatchForm, suggestions: list[queries.Suggestion]):
     if form.list_id.data and not form.list_id.errors:
         chosen = next((s.deduction_list for s in suggestions if s.deduction_list.id == int(form.list_id.data)), None)
         if chosen is None:
-            form.add_error("list_id", "Velg en av trekklistene i listen.")
+            form.add_error("list_id", _("Velg en av trekklistene i listen."))
     if form.kid.data and not form.kid.errors:
         by_kid = queries.list_by_kid(current_user, form.kid.data)
         if by_kid is None:
-            form.add_error("kid", f"Fant ingen trekkliste med KID {form.kid.data}.")
+            form.add_error("kid", _("Fant ingen trekkliste med KID %(kid)s.", kid=form.kid.data))
         elif chosen is not None and chosen.id != by_kid.id:
-            form.add_error("kid", "KID-en hører til en annen trekkliste enn den som er valgt. Velg én av dem.")
+            form.add_error("kid", _("KID-en hører til en annen trekkliste enn den som er valgt. Velg én av dem."))
         chosen = by_kid
     if not (form.list_id.data or form.kid.data):
-        form.add_error("list_id", "Velg en trekkliste eller skriv KID-en til trekklisten.")
+        form.add_error("list_id", _("Velg en trekkliste eller skriv KID-en til trekklisten."))
     return chosen
 
 
@@ -143,7 +144,7 @@ def _match_page(payment, form: MatchForm | None, suggestions, *, message: str | 
 def match(payment_id: int):
     payment = Scope.of(current_user).get_or_404(Payment, payment_id, *queries.PAYMENT_LOADS)
     if payment.list_id is not None:  # matched already (by KID or by hand): the page shows the list
-        message = "Innbetalingen er allerede koblet til en trekkliste." if request.method == "POST" else None
+        message = _("Innbetalingen er allerede koblet til en trekkliste.") if request.method == "POST" else None
         return _match_page(payment, None, [], message=message, status=422 if message else 200)
     suggestions = queries.suggestions(current_user, payment)
     form = MatchForm()
@@ -160,15 +161,17 @@ def match(payment_id: int):
             form.add_error(refused.field, refused.message)
         return _match_page(payment, form, suggestions, message=None if refused.field else refused.message,
                            status=422)
-    flash(f"Innbetalingen på {format_kroner(payment.amount_ore)} kr er koblet til trekklisten for "
-          f"{chosen.employer.name}, {chosen.branch.number} {chosen.branch.name}, {chosen.period:%m.%Y}.", "success")
+    flash(_("Innbetalingen på %(amount)s kr er koblet til trekklisten for %(employer)s, %(branch)s, %(period)s.",
+            amount=format_kroner(payment.amount_ore), employer=chosen.employer.name,
+            branch=" ".join((str(chosen.branch.number), chosen.branch.name)), period=format(chosen.period, "%m.%Y")), "success")
     return redirect(url_for("payments.unidentified"), 303)
 
 
 # --- the county's queue: posted lists not paid -----------------------------------------------------
 
-UNPAID_HEADER = ["Arbeidsgiver", "Org.nr.", "Fagforening", "Periode", "KID", "Beløp (kr)", "Betalt (kr)",
-                 "Skyldig (kr)", "Betalingsstatus", "Framført", "Dager siden framføring"]
+UNPAID_HEADER = [N_("Arbeidsgiver"), N_("Org.nr."), N_("Fagforening"), N_("Periode"), "KID", N_("Beløp (kr)"),
+                 N_("Betalt (kr)"), N_("Skyldig (kr)"), N_("Betalingsstatus"), N_("Framført"),
+                 N_("Dager siden framføring")]
 
 
 def _unpaid_rows(rows: list[queries.UnpaidRow], fmt: str):
@@ -176,7 +179,7 @@ def _unpaid_rows(rows: list[queries.UnpaidRow], fmt: str):
     for row in rows:
         dl, state = row.deduction_list, row.payment
         yield [dl.employer.name, dl.employer.orgnr, f"{dl.branch.number} {dl.branch.name}", f"{dl.period:%m.%Y}",
-               dl.kid, money(state.amount_ore), money(state.paid_ore), money(state.owing_ore), state.label,
+               dl.kid, money(state.amount_ore), money(state.paid_ore), money(state.owing_ore), _(state.label),
                dl.posted_at.date(), row.days]
 
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from models import (
@@ -29,6 +30,7 @@ from models import (
     record,
     utcnow,
 )
+from models.codes import N_
 from models.portal import APPROVED, INVITED, PENDING, REFUSED
 from models.scope import Scope
 from rules.idnumbers import InvalidNumber, parse_orgnr
@@ -38,7 +40,7 @@ MAX_PENDING_PER_EMAIL = 3  # requests from one address waiting at once
 MAX_PER_ADDRESS_PER_HOUR = 10  # public requests from one network address
 INVITATION_DAYS = 14  # a handover invitation is accepted this long
 DECIDED_SHOWN_DAYS = 30  # decided requests shown below the queue
-UNKNOWN_EMPLOYER = "Fant ingen arbeidsgiver med dette organisasjonsnummeret. Kontakt fylkeskretsen."
+UNKNOWN_EMPLOYER = N_("Fant ingen arbeidsgiver med dette organisasjonsnummeret. Kontakt fylkeskretsen.")
 ENTITY = "access_request"
 Refused = changes.Refused  # the message, and the form field it belongs to (None: the whole form)
 
@@ -53,7 +55,7 @@ def find_employer(orgnr_text: str) -> Employer:
         raise Refused("orgnr", str(error)) from error
     employer = db.session.scalar(sa.select(Employer).where(Employer.orgnr == orgnr))
     if employer is None:
-        raise Refused("orgnr", UNKNOWN_EMPLOYER)
+        raise Refused("orgnr", _(UNKNOWN_EMPLOYER))
     return employer
 
 
@@ -68,7 +70,7 @@ def _chosen_workplaces(employer: Employer, numbers) -> list[Workplace]:
     wanted = list(dict.fromkeys(numbers or ()))
     by_number = {w.number: w for w in workplaces_of(employer)}
     if any(n not in by_number for n in wanted):
-        raise Refused("workplaces", "Velg bare arbeidssteder hos denne arbeidsgiveren.")
+        raise Refused("workplaces", _("Velg bare arbeidssteder hos denne arbeidsgiveren."))
     return [by_number[n] for n in wanted]
 
 
@@ -105,10 +107,10 @@ def request_access(*, full_name: str, email: str, phone: str | None, orgnr: str,
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(AccessRequest).where(
         AccessRequest.state == PENDING, sa.func.lower(AccessRequest.email) == email.lower()))
     if pending >= MAX_PENDING_PER_EMAIL:
-        raise Refused("email", "Det ligger allerede flere forespørsler fra denne e-postadressen til behandling. "
-                               "Vent til fylkeskretsen har behandlet dem.")
+        raise Refused("email", _("Det ligger allerede flere forespørsler fra denne e-postadressen til behandling. "
+                                 "Vent til fylkeskretsen har behandlet dem."))
     if remote_addr and _recent_from(remote_addr) >= MAX_PER_ADDRESS_PER_HOUR:
-        raise Refused(None, "For mange forespørsler på kort tid. Prøv igjen om en time.")
+        raise Refused(None, _("For mange forespørsler på kort tid. Prøv igjen om en time."))
     workplace_ids = [w.id for w in workplaces]
     access_request = AccessRequest(
         full_name=full_name, email=email, phone=phone or None, employer_id=employer.id,
@@ -193,7 +195,7 @@ def _claim(actor, access_request: AccessRequest, state: str) -> None:
         .values(state=state, decided_at=utcnow(), decided_by=actor.id)
     ).rowcount
     if not claimed:
-        raise Refused(None, "Forespørselen er allerede behandlet.")
+        raise Refused(None, _("Forespørselen er allerede behandlet."))
     db.session.refresh(access_request)
 
 
@@ -205,8 +207,8 @@ def _scopes_of(access_request: AccessRequest) -> list[tuple[str, int]]:
         Workplace.id.in_(access_request.workplace_id_list), Workplace.employer_id == access_request.employer_id)))
     scopes = [("workplace", i) for i in access_request.workplace_id_list if i in still_there]
     if not scopes:
-        raise Refused(None, "Arbeidsstedene i forespørselen finnes ikke lenger hos arbeidsgiveren. Avvis den, "
-                            "og be om en ny forespørsel.")
+        raise Refused(None, _("Arbeidsstedene i forespørselen finnes ikke lenger hos arbeidsgiveren. Avvis den, "
+                              "og be om en ny forespørsel."))
     return scopes
 
 
@@ -216,10 +218,10 @@ def _scope_text(scopes) -> list[str]:
 
 def _check_pending(access_request: AccessRequest) -> None:
     if access_request.state == INVITED:
-        raise Refused(None, "Invitasjonen er ikke akseptert ennå; den kan behandles når den som overtar har "
-                            "akseptert den.")
+        raise Refused(None, _("Invitasjonen er ikke akseptert ennå; den kan behandles når den som overtar har "
+                              "akseptert den."))
     if access_request.state != PENDING:
-        raise Refused(None, "Forespørselen er allerede behandlet.")
+        raise Refused(None, _("Forespørselen er allerede behandlet."))
 
 
 def approve(actor, access_request: AccessRequest, declaration_date: date | None, *, today: date) -> User:
@@ -227,15 +229,16 @@ def approve(actor, access_request: AccessRequest, declaration_date: date | None,
     (and, with none left, is blocked and signed out everywhere)."""
     _check_pending(access_request)
     if declaration_date is None:
-        raise Refused("declaration_date", "Skriv datoen da taushetserklæringen ble signert.")
+        raise Refused("declaration_date", _("Skriv datoen da taushetserklæringen ble signert."))
     if declaration_date > today:
-        raise Refused("declaration_date", "Datoen kan ikke være fram i tid.")
+        raise Refused("declaration_date", _("Datoen kan ikke være fram i tid."))
     username = access_request.email.strip().lower()
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username)):
-        raise Refused(None, f"Brukernavnet «{username}» finnes allerede. Ingen konto ble opprettet. "
-                            "Avvis forespørselen med en forklaring, eller kontakt Medlemsregisteret.")
+        raise Refused(None, _("Brukernavnet «%(username)s» finnes allerede. Ingen konto ble opprettet. "
+                              "Avvis forespørselen med en forklaring, eller kontakt Medlemsregisteret.",
+                              username=username))
     if not access_request.password_hash:
-        raise Refused(None, "Forespørselen har ikke noe passord. Avvis den, og be om en ny forespørsel.")
+        raise Refused(None, _("Forespørselen har ikke noe passord. Avvis den, og be om en ny forespørsel."))
     scopes = _scopes_of(access_request)
     _claim(actor, access_request, APPROVED)
     user = User(username=username, role="employer", full_name=access_request.full_name, email=username,
@@ -286,7 +289,7 @@ def _take_scopes_from(actor, old: User, access_request: AccessRequest, new: User
 def refuse(actor, access_request: AccessRequest, note: str | None) -> None:
     _check_pending(access_request)
     if not (note or "").strip():
-        raise Refused("note", "Skriv hvorfor forespørselen avvises.")
+        raise Refused("note", _("Skriv hvorfor forespørselen avvises."))
     _claim(actor, access_request, REFUSED)
     access_request.decision_note = note.strip()
     access_request.password_hash = None
@@ -324,13 +327,13 @@ def start_handover(user: User, employer_id: int | None, full_name: str, email: s
     invitation from this contact for this employer is withdrawn."""
     held = {r.employer.id: r for r in responsibilities(user)}
     if not held:
-        raise Refused(None, "Du har ingen tilganger å overlevere.")
+        raise Refused(None, _("Du har ingen tilganger å overlevere."))
     if employer_id is None and len(held) == 1:
         employer_id = next(iter(held))
     if employer_id not in held:
-        raise Refused("employer", "Velg en av arbeidsgiverne du har ansvar for.")
+        raise Refused("employer", _("Velg en av arbeidsgiverne du har ansvar for."))
     if email.lower() in {(user.username or "").lower(), (user.email or "").lower()}:
-        raise Refused("email", "Det er din egen e-postadresse. Skriv e-postadressen til den som overtar.")
+        raise Refused("email", _("Det er din egen e-postadresse. Skriv e-postadressen til den som overtar."))
     responsibility = held[employer_id]
     now = utcnow()
     for earlier in db.session.scalars(sa.select(AccessRequest).where(

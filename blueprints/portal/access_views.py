@@ -3,6 +3,7 @@ htmx), the county's queue and decision, handing over to a successor and the succ
 from datetime import date
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from web.access import allow, public
@@ -102,7 +103,7 @@ def access_decide(request_id: int):
         if not form.validate():
             status = 422
         elif action not in ("approve", "refuse"):
-            message, status = "Velg Godkjenn eller Avvis.", 422
+            message, status = _("Velg Godkjenn eller Avvis."), 422
         else:
             try:
                 if action == "approve":
@@ -114,9 +115,9 @@ def access_decide(request_id: int):
                 message, status = _put_errors(form, error), 422
             else:
                 if action == "approve":
-                    flash(f"Forespørselen er godkjent: kontoen {user.username} er opprettet.", "success")
+                    flash(_("Forespørselen er godkjent: kontoen %(username)s er opprettet.", username=user.username), "success")
                 else:
-                    flash(f"Forespørselen fra {access_request.full_name} er avvist.", "success")
+                    flash(_("Forespørselen fra %(name)s er avvist.", name=access_request.full_name), "success")
                 return redirect(url_for("portal.access_queue"), 303)
     return render_page("portal/access_decide.html", status=status, form=form, message=message,
                        row=services.row_for(access_request), today=date.today())

@@ -3,6 +3,7 @@
 Each function changes the objects, flushes and audits (reading only marks the thread read); the
 request commits. The list must already have been loaded through Scope.get_or_404 (scoped)."""
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from models import ListMessage, ListThread, changes, db, record, utcnow
 from models.deduction import DeductionList
@@ -31,9 +32,10 @@ def clean_body(body: str | None) -> str:
     text = "\n".join(line.rstrip() for line in (body or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     text = text.strip("\n")
     if not text.strip():
-        raise Refused("body", "Skriv en melding.")
+        raise Refused("body", _("Skriv en melding."))
     if len(text) > MAX_BODY:
-        raise Refused("body", f"Meldingen kan være høyst 4 000 tegn (den har {len(text):,}).".replace(",", " "))
+        raise Refused("body", _("Meldingen kan være høyst 4 000 tegn (den har %(count)s).",
+                                count=format(len(text), ",").replace(",", " ")))
     return text
 
 
@@ -86,9 +88,9 @@ def mark_read(user, thread: ListThread | None) -> None:
 def close(user, deduction_list: DeductionList, thread: ListThread | None) -> bool:
     """The union closes the thread; True when it changed. Either side reopens it by writing."""
     if side_of(user) == EMPLOYER_SIDE:
-        raise Refused(None, "Bare fagforeningen kan lukke en meldingstråd.")
+        raise Refused(None, _("Bare fagforeningen kan lukke en meldingstråd."))
     if thread is None or thread.last_message_at is None:
-        raise Refused(None, "Det er ingen meldinger å lukke.")
+        raise Refused(None, _("Det er ingen meldinger å lukke."))
     if thread.state == CLOSED:
         return False
     old = thread.state

@@ -4,6 +4,8 @@ thread of one list with its form, closing it, and the inbox of threads.
 The thread page works without JavaScript (a post answers 303 back to it); htmx gets the thread's
 fragment back, with an empty form after a message is sent, or the typed text and its error (422)."""
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -24,7 +26,7 @@ EVERYONE = tuple(sorted(ALL_ROLES))  # employer contacts and the union's three r
 class MessageForm(FlaskForm):
     """What is typed is checked by message_services.clean_body (required, at most 4 000 characters)."""
 
-    body = TextAreaField("Ny melding")
+    body = TextAreaField(_l("Ny melding"))
 
 
 def _answer(deduction_list, form: MessageForm, *, status: int = 200, message: str | None = None,
@@ -61,7 +63,7 @@ def messages(list_id: int):
         form.body.errors = [refused.message]
         return _answer(deduction_list, form, status=422)
     if not is_htmx():
-        flash("Meldingen er sendt.", "success")
+        flash(_("Meldingen er sendt."), "success")
         return redirect(url_for("portal.messages", list_id=deduction_list.id, _anchor="thread"), 303)
     return _answer(deduction_list, MessageForm(formdata=None), sent=True)
 
@@ -76,7 +78,7 @@ def close_thread(list_id: int):
     except message_services.Refused as refused:
         return _answer(deduction_list, MessageForm(formdata=None), status=422, message=refused.message)
     if not is_htmx():
-        flash("Meldingstråden er lukket.", "success")
+        flash(_("Meldingstråden er lukket."), "success")
         return redirect(url_for("portal.messages", list_id=deduction_list.id, _anchor="thread"), 303)
     return _answer(deduction_list, MessageForm(formdata=None))
 

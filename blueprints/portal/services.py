@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from models import DeductionLine, DeductionList, PortalEntry, changes, db, record, utcnow
+from models.codes import N_
 from models.deduction import EXPECTED
 from models.portal import (
     ADDED,
@@ -31,8 +32,10 @@ from . import queries
 from .queries import CONFIRMED_SUMMARY, MonthChanges
 
 Refused = changes.Refused
-LOCKED = "Listen er sendt og kan ikke endres lenger. Skriv til fagforeningen hvis noe må rettes."
-PART_LOCKED = "Denne delen av listen er godkjent og kan ikke endres lenger. Skriv til fagforeningen hvis noe må rettes."
+# Marked with N_; translated where they are shown (gettext).
+LOCKED = N_("Listen er sendt og kan ikke endres lenger. Skriv til fagforeningen hvis noe må rettes.")
+PART_LOCKED = N_("Denne delen av listen er godkjent og kan ikke endres lenger. Skriv til fagforeningen hvis noe må "
+                 "rettes.")
 # The columns of a PortalEntry that the payroll office's draft sets.
 ENTRY_COLUMNS = ("line_id", "workplace_id", "last_name", "first_name", "outcome", "dues_ore", "insurance_ore", "position_bp",
                  "reason", "comment")
@@ -57,13 +60,13 @@ class EntryValues:
 
 def split_name(name: str) -> tuple[str, str]:
     """A line's "Etternavn, Fornavn" as (last name, first name)."""
-    last, _, first = name.partition(", ")
+    last, _comma, first = name.partition(", ")
     return last, first
 
 
 def _check_not_sent(deduction_list: DeductionList) -> None:
     if deduction_list.state != EXPECTED:
-        raise Refused(None, LOCKED)
+        raise Refused(None, _(LOCKED))
 
 
 def describe(entry) -> str:
@@ -130,7 +133,7 @@ def save_draft(user, deduction_list: DeductionList, rows: list[EntryValues], rem
         elif values.workplace_id not in allowed:
             raise Refused("workplace", _("Velg et av arbeidsstedene dine."))
         if values.workplace_id in locked:
-            raise Refused(None, PART_LOCKED)
+            raise Refused(None, _(PART_LOCKED))
         new = {column: getattr(values, column) for column in ENTRY_COLUMNS}
         key = entry_key(values.national_id, values.line_id, values.workplace_id)
         entry = existing.get(key)
@@ -154,7 +157,7 @@ def save_draft(user, deduction_list: DeductionList, rows: list[EntryValues], rem
     for key, entry in [(key, entry) for key, entry in existing.items()
                        if entry.id in remove and entry.outcome == ADDED and key not in incoming]:
         if entry.workplace_id in locked:
-            raise Refused(None, PART_LOCKED)
+            raise Refused(None, _(PART_LOCKED))
         changed[_who(entry)] = [describe(entry), None]
         del existing[key]
         db.session.delete(entry)
@@ -279,9 +282,11 @@ def pending_report(user, deduction_list: DeductionList, parts) -> Report:
 
 
 def unknown_message(names: list[str]) -> str:
-    shown = "; ".join(names[:5]) + (f" og {len(names) - 5} til" if len(names) > 5 else "")
-    return (f"Registeret kjenner ikke forventet kontingent for {shown}. Velg «Annet beløp trukket» og skriv "
-            "beløpet som ble trukket.")
+    shown = "; ".join(names[:5])
+    if len(names) > 5:
+        shown = _("%(names)s og %(num)s til", names=shown, num=len(names) - 5)
+    return _("Registeret kjenner ikke forventet kontingent for %(names)s. Velg «Annet beløp trukket» og skriv "
+             "beløpet som ble trukket.", names=shown)
 
 
 @dataclass
@@ -379,9 +384,9 @@ def _send_whole(user, deduction_list: DeductionList) -> Report:
 def confirm_changes(user, deduction_list: DeductionList, month: MonthChanges) -> None:
     """The payroll office confirms the month's changes (new, gone, changed amount) all at once."""
     if deduction_list.changes_confirmed_at is not None:
-        raise Refused(None, "Endringene er allerede bekreftet.")
+        raise Refused(None, _("Endringene er allerede bekreftet."))
     if not month.count:
-        raise Refused(None, "Det er ingen endringer å bekrefte.")
+        raise Refused(None, _("Det er ingen endringer å bekrefte."))
     now = utcnow()
     deduction_list.changes_confirmed_at = now
     db.session.flush()

@@ -32,7 +32,7 @@ from web.pages import render_page
 from . import bp, queries, services
 from .forms import Sheet, choice_labels
 
-CONFLICT = "Noen andre endret listen samtidig. Ingenting ble lagret; last siden på nytt og prøv igjen."
+CONFLICT = N_("Noen andre endret listen samtidig. Ingenting ble lagret; last siden på nytt og prøv igjen.")
 SEND = "send"  # the list form's button that saves and goes on to the confirmation
 WORKPLACE_ARG = "arbeidssted"  # the list page's filter by workplace
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -153,7 +153,7 @@ def list_page(list_id: int):
             return _export(deduction_list, fmt)
         return _list_page(deduction_list)
     if deduction_list.state != EXPECTED:
-        return _list_page(deduction_list, message=services.LOCKED, status=422)
+        return _list_page(deduction_list, message=_(services.LOCKED), status=422)
     parts = queries.list_parts(current_user, deduction_list)
     workplace = _workplace_arg(parts)
     sheet = _sheet(deduction_list, parts, workplace, request.form)
@@ -165,12 +165,12 @@ def list_page(list_id: int):
         return _list_page(deduction_list, message=refused.message, status=422, parts=parts)
     except (IntegrityError, StaleDataError):
         db.session.rollback()
-        return _list_page(Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads()), message=CONFLICT, status=409)
+        return _list_page(Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads()), message=_(CONFLICT), status=409)
     if request.form.get("handling") == SEND:
         return redirect(url_for("portal.send", list_id=deduction_list.id), 303)
     added = sheet.new_name
-    flash(f"{added} er lagt til, og utkastet er lagret." if added else
-          "Utkastet er lagret. Listen er ikke sendt ennå.", "success")
+    flash(_("%(name)s er lagt til, og utkastet er lagret.", name=added) if added else
+          _("Utkastet er lagret. Listen er ikke sendt ennå."), "success")
     return redirect(url_for("portal.list", list_id=deduction_list.id, **{WORKPLACE_ARG: workplace}), 303)
 
 
@@ -196,7 +196,7 @@ def send(list_id: int):
     if deduction_list.state != EXPECTED:
         if request.method == "GET":
             return redirect(url_for("portal.list", list_id=deduction_list.id))
-        return _list_page(deduction_list, message=services.LOCKED, status=422)
+        return _list_page(deduction_list, message=_(services.LOCKED), status=422)
     if request.method == "GET":
         return _send_page(deduction_list)
     try:
@@ -205,10 +205,11 @@ def send(list_id: int):
         return _send_page(deduction_list, message=refused.message, status=422)
     except StaleDataError:
         db.session.rollback()
-        return _list_page(Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads()), message=CONFLICT, status=409)
+        return _list_page(Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads()), message=_(CONFLICT), status=409)
     if approved.sent:
-        flash(f"Trekklisten for {period_text(deduction_list.period)} er godkjent og sendt til fagforeningen. "
-              f"Å betale: {format_kroner(approved.report.total_ore)} kr med KID {deduction_list.kid}.", "success")
+        flash(_("Trekklisten for %(period)s er godkjent og sendt til fagforeningen. Å betale: %(amount)s kr med "
+                "KID %(kid)s.", period=period_text(deduction_list.period),
+                amount=format_kroner(approved.report.total_ore), kid=deduction_list.kid), "success")
     else:
         flash(_("Din del av trekklisten for %(period)s er godkjent (%(parts)s). Listen sendes til fagforeningen "
                 "når resten av den er godkjent.", period=period_text(deduction_list.period),
@@ -236,7 +237,7 @@ def changes(list_id: int):
         except services.Refused as refused:
             message, status = refused.message, 422
         else:
-            flash("Endringene siden forrige måned er bekreftet.", "success")
+            flash(_("Endringene siden forrige måned er bekreftet."), "success")
             return redirect(url_for("portal.changes", list_id=deduction_list.id), 303)
     return render_page("portal/changes.html", status=status, deduction_list=deduction_list, changes=month,
                        confirmation=queries.changes_confirmation(deduction_list), message=message)

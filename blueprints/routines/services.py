@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm.attributes import flag_modified
 
 from models import DuesCodePeriod, FollowUp, Membership, db, record, utcnow
@@ -35,9 +37,19 @@ class DailyResult:
 
     @property
     def summary(self) -> str:
+        """In Norwegian, as the audit log and the command keep it (`message` is for the page)."""
         members = "1 medlem" if len(self.u_to_p) == 1 else f"{len(self.u_to_p)} medlemmer"
         text = f"U→P: {members}; elever over 20 til oppfølging: {len(self.pupils_over_20)}"
         return text if self.changed else text + ". Ingenting å endre."
+
+    @property
+    def message(self) -> str:
+        """The summary in the user's language."""
+        values = {"members": ngettext("%(num)s medlem", "%(num)s medlemmer", len(self.u_to_p)),
+                  "pupils": len(self.pupils_over_20)}
+        if self.changed:
+            return _("U→P: %(members)s; elever over 20 til oppfølging: %(pupils)s", **values)
+        return _("U→P: %(members)s; elever over 20 til oppfølging: %(pupils)s. Ingenting å endre.", **values)
 
     def as_json(self) -> str:
         def rows(changes):

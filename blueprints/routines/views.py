@@ -1,6 +1,7 @@
 from datetime import date
 
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models.lifecycle import FOLLOW_UP_KINDS
@@ -34,9 +35,10 @@ def mark_done(follow_up_id: int):
     try:
         services.mark_done(current_user, item, form.note.data)
     except services.AlreadyDone:
-        flash("Saken var allerede ferdigmeldt.", "info")
+        flash(_("Saken var allerede ferdigmeldt."), "info")
     else:
-        flash(f"Ferdig: {item.membership.person.full_name} (medlemsnr. {item.membership.member_number}).", "success")
+        flash(_("Ferdig: %(name)s (medlemsnr. %(number)s).", name=item.membership.person.full_name,
+                number=item.membership.member_number), "success")
     return redirect(url_for("routines.follow_ups"), 303)
 
 
@@ -45,6 +47,6 @@ def mark_done(follow_up_id: int):
 def daily():
     if request.method == "POST":
         result = services.run_daily(date.today(), current_user)
-        flash(result.summary, "success")
+        flash(result.message, "success")
         return redirect(url_for("routines.daily"), 303)
     return render_page("routines/daily.html", None, last_run=queries.last_run())

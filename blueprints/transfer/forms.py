@@ -1,6 +1,7 @@
 """The forms of a transfer: starting it, deciding it, and the month of the report."""
 from datetime import date, timedelta
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
@@ -48,7 +49,8 @@ def parse_month(text: str | None, today: date) -> date:
     text = (text or "").strip()
     if not text:
         return today.replace(day=1)
-    year, _, month = text.partition("-")
+    year, _dash, month = text.partition("-")
     if not (len(year) == 4 and year.isdigit() and len(month) == 2 and month.isdigit() and 1 <= int(month) <= 12):
-        raise ValueError(f"«{text}» er ikke en måned (skriv ÅÅÅÅ-MM, f.eks. {today:%Y-%m}).")
+        raise ValueError(gettext("«%(text)s» er ikke en måned (skriv ÅÅÅÅ-MM, f.eks. %(example)s).", text=text,
+                                 example=format(today, "%Y-%m")))
     return date(int(year), int(month), 1)

@@ -15,17 +15,18 @@ What a transfer does to the giving membership, and how it is undone:
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Branch, DuesCodePeriod, Employment, InsurancePeriod, Membership, Transfer, db, record, utcnow
 from models.audit import diff
-from models.codes import COUNTY_ATTACHED_TYPES, INSURANCE_KINDS
+from models.codes import COUNTY_ATTACHED_TYPES, INSURANCE_KINDS, N_
 from models.lifecycle import MEMBERSHIP_CONFLICT, TRANSFER_STATES
 
 TRANSFERRED = 1  # withdrawal code "to another branch" and enrollment code "from another branch"
 TRANSFERABLE_TYPES = {"main", "secondary"}
-TRANSFER_CONFLICT = ("Noen andre har endret denne overføringen mens du arbeidet. "
-                     "Last siden på nytt og prøv igjen.")
+TRANSFER_CONFLICT = N_("Noen andre har endret denne overføringen mens du arbeidet. "
+                        "Last siden på nytt og prøv igjen.")
 
 
 class TransferRefused(ValueError):
@@ -47,11 +48,11 @@ def first_of_next_month(today: date) -> date:
 def why_not_transferable(membership: Membership) -> str | None:
     """Why this membership cannot be transferred between branches, or None when it can."""
     if membership.membership_type in COUNTY_ATTACHED_TYPES or membership.branch_id is None:
-        return "Studenter og elever hører til fylkeskretsen og overføres ikke mellom fagforeninger."
+        return _("Studenter og elever hører til fylkeskretsen og overføres ikke mellom fagforeninger.")
     if membership.membership_type not in TRANSFERABLE_TYPES:
-        return "Bare hovedmedlemskap og bimedlemskap kan overføres."
+        return _("Bare hovedmedlemskap og bimedlemskap kan overføres.")
     if not membership.active:
-        return f"Medlemskapet ble avsluttet {membership.end_date:%d.%m.%Y} og kan ikke overføres."
+        return _("Medlemskapet ble avsluttet %(date)s og kan ikke overføres.", date=format(membership.end_date, "%d.%m.%Y"))
     return None
 
 
@@ -59,24 +60,25 @@ def start_transfer(user, membership: Membership, to_branch_id: int | None, trans
                    note: str | None, form_version: int) -> Transfer:
     """End the giving membership with code 1 the day before `transfer_date`; a pending Transfer."""
     if form_version != membership.version:
-        raise Conflict(MEMBERSHIP_CONFLICT)
+        raise Conflict(_(MEMBERSHIP_CONFLICT))
     if problem := why_not_transferable(membership):
         raise TransferRefused(problem)
     to_branch = db.session.get(Branch, to_branch_id) if to_branch_id else None
     if to_branch is None:
-        raise TransferRefused("Velg fagforeningen medlemmet skal overføres til.", "to_branch")
+        raise TransferRefused(_("Velg fagforeningen medlemmet skal overføres til."), "to_branch")
     if to_branch.id == membership.branch_id:
-        raise TransferRefused("Medlemmet er allerede i denne fagforeningen: en overføring må gå til en "
-                              "annen fagforening.", "to_branch")
+        raise TransferRefused(_("Medlemmet er allerede i denne fagforeningen: en overføring må gå til en "
+                                "annen fagforening."), "to_branch")
     end = transfer_date - timedelta(days=1)
     if end < membership.start_date:
-        raise TransferRefused(f"Overføringsdatoen må være etter at medlemskapet begynte "
-                              f"({membership.start_date:%d.%m.%Y}).", "transfer_date")
+        raise TransferRefused(_("Overføringsdatoen må være etter at medlemskapet begynte (%(date)s).",
+                                date=format(membership.start_date, "%d.%m.%Y")), "transfer_date")
     later = [p.from_date for p in (*membership.dues_codes, *membership.employments, *membership.insurances)
              if p.from_date > end]
     if later:
-        raise TransferRefused(f"Medlemskapet har kontingentkode, arbeidsforhold eller forsikring som gjelder "
-                              f"fra {max(later):%d.%m.%Y}: overføringsdatoen må være etter det.", "transfer_date")
+        raise TransferRefused(_("Medlemskapet har kontingentkode, arbeidsforhold eller forsikring som gjelder "
+                                "fra %(date)s: overføringsdatoen må være etter det.", date=format(max(later), "%d.%m.%Y")),
+                              "transfer_date")
 
     changes = diff(membership, ["end_date", "withdrawal_code"], {"end_date": end, "withdrawal_code": TRANSFERRED})
     membership.end_date, membership.withdrawal_code = end, TRANSFERRED
@@ -105,8 +107,8 @@ def accept_transfer(user, transfer: Transfer, form_version: int) -> Membership:
         Membership.person_id == old.person_id, Membership.membership_type == old.membership_type,
         Membership.end_date.is_(None)))
     if same_type is not None:
-        raise TransferRefused(f"Personen er allerede aktivt medlem av samme type "
-                              f"(medlemsnr. {same_type.member_number}, {same_type.unit_name}).")
+        raise TransferRefused(_("Personen er allerede aktivt medlem av samme type (medlemsnr. %(number)s, %(unit)s).",
+                                number=same_type.member_number, unit=same_type.unit_name))
     start, end = transfer.transfer_date, old.end_date
     new = Membership(
         person_id=old.person_id, member_number=old.member_number, membership_type=old.membership_type,
@@ -143,7 +145,7 @@ def refuse_transfer(user, transfer: Transfer, form_version: int, reason: str) ->
     """Back to the giving branch: its membership is open again, with what ended at the transfer."""
     _check_pending(transfer, form_version)
     if not (reason or "").strip():
-        raise TransferRefused("Skriv grunnen til at overføringen avvises.", "reason")
+        raise TransferRefused(_("Skriv grunnen til at overføringen avvises."), "reason")
     membership = transfer.from_membership
     dues_code, insurances = ended_at_transfer(membership)
     changes = diff(membership, ["end_date", "withdrawal_code"], {"end_date": None, "withdrawal_code": None})
@@ -168,7 +170,8 @@ def remind(transfer: Transfer) -> None:
     A plain UPDATE that leaves Transfer.version alone: a reminder is no decision, so it must not turn
     an accept or refuse form that the receiving branch has open into a conflict."""
     if transfer.state != "pending":
-        raise Conflict(f"Overføringen er allerede behandlet ({TRANSFER_STATES[transfer.state].lower()}).")
+        raise Conflict(_("Overføringen er allerede behandlet (%(state)s).",
+                         state=_(TRANSFER_STATES[transfer.state]).lower()))
     before, now = transfer.reminded_at, utcnow()
     db.session.execute(sa.update(Transfer).where(Transfer.id == transfer.id).values(reminded_at=now))
     record("update", "transfer", transfer.id, f"Påminnelse om overføring til {branch_label(transfer.to_branch)}",
@@ -203,17 +206,19 @@ def _period_label(period) -> str:
 
 def _check_pending(transfer: Transfer, form_version: int) -> None:
     if form_version != transfer.version:
-        raise Conflict(TRANSFER_CONFLICT)
+        raise Conflict(_(TRANSFER_CONFLICT))
     if transfer.state != "pending":
-        raise Conflict(f"Overføringen er allerede behandlet ({TRANSFER_STATES[transfer.state].lower()}).")
+        raise Conflict(_("Overføringen er allerede behandlet (%(state)s).",
+                         state=_(TRANSFER_STATES[transfer.state]).lower()))
 
 
 def _flush(message: str) -> None:
+    """`message`: the conflict's text, marked with N_ (translated here)."""
     try:
         db.session.flush()
     except StaleDataError as error:
         db.session.rollback()
-        raise Conflict(message) from error
+        raise Conflict(_(message)) from error
 
 
 def branch_label(branch: Branch) -> str:

@@ -42,9 +42,11 @@ def start(membership_id: int):
             else:
                 error = str(refused)
         else:
-            flash(f"Overføringen av {membership.person.full_name} til {services.branch_label(transfer.to_branch)} "
-                  f"er startet. Medlemskapet i {services.branch_label(membership.branch)} er avsluttet med kode 1 "
-                  f"{membership.end_date:%d.%m.%Y}.", "success")
+            flash(_("Overføringen av %(name)s til %(to_branch)s er startet. Medlemskapet i %(from_branch)s er "
+                    "avsluttet med kode 1 %(date)s.", name=membership.person.full_name,
+                    to_branch=services.branch_label(transfer.to_branch),
+                    from_branch=services.branch_label(membership.branch), date=format(membership.end_date, "%d.%m.%Y")),
+                  "success")
             return redirect(url_for("transfer.queue"), 303)
     if request.method == "GET":
         form.version.data = membership.version
@@ -79,8 +81,9 @@ def accept(transfer_id: int):
         return _queue_page(409, str(conflict))
     except services.TransferRefused as refused:
         return _queue_page(422, str(refused))
-    flash(f"{membership.person.full_name} (medlemsnr. {membership.member_number}) er tatt imot i "
-          f"{services.branch_label(transfer.to_branch)} fra {membership.start_date:%d.%m.%Y}.", "success")
+    flash(_("%(name)s (medlemsnr. %(number)s) er tatt imot i %(branch)s fra %(date)s.",
+            name=membership.person.full_name, number=membership.member_number,
+            branch=services.branch_label(transfer.to_branch), date=format(membership.start_date, "%d.%m.%Y")), "success")
     return redirect(url_for("transfer.queue"), 303)
 
 
@@ -95,7 +98,8 @@ def refuse(transfer_id: int):
         services.refuse_transfer(current_user, transfer, _version(), form.reason.data)
     except services.Conflict as conflict:
         return _queue_page(409, str(conflict))
-    flash(f"Overføringen er avvist og sendt tilbake til {services.branch_label(transfer.from_branch)}.", "success")
+    flash(_("Overføringen er avvist og sendt tilbake til %(branch)s.",
+            branch=services.branch_label(transfer.from_branch)), "success")
     return redirect(url_for("transfer.queue"), 303)
 
 
@@ -124,5 +128,6 @@ def remind(transfer_id: int):
         services.remind(transfer)
     except services.Conflict as conflict:
         return _report_page(month, 409, str(conflict))
-    flash(f"Påminnelse registrert for overføringen til {services.branch_label(transfer.to_branch)}.", "success")
+    flash(_("Påminnelse registrert for overføringen til %(branch)s.", branch=services.branch_label(transfer.to_branch)),
+          "success")
     return redirect(url_for("transfer.report", maned=month), 303)

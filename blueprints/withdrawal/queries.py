@@ -8,6 +8,7 @@ from flask import abort
 from sqlalchemy.orm import selectinload
 
 from models import AuditLog, Branch, County, Employer, Employment, Membership, Person, User, Workplace, db
+from models.codes import N_
 from models.scope import Scope
 
 from .services import BRANCH_TRANSFER
@@ -115,8 +116,8 @@ def memberships_of(groups: list[EmployerGroup]) -> list[Membership]:
     return db.session.scalars(sa.select(Membership).where(Membership.id.in_(ids)).order_by(Membership.id)).all()
 
 
-EXPORT_HEADER = ["Arbeidsgiver", "Org.nr.", "Arbeidssted", "Navn", "Fødselsnummer", "Medlemsnr.",
-                 "Siste dag som medlem", "Utmeldingskode", "Fagforening", "Varslet"]
+EXPORT_HEADER = [N_("Arbeidsgiver"), N_("Org.nr."), N_("Arbeidssted"), N_("Navn"), N_("Fødselsnummer"),
+                 N_("Medlemsnr."), N_("Siste dag som medlem"), N_("Utmeldingskode"), N_("Fagforening"), N_("Varslet")]
 
 
 def export_rows(groups: list[EmployerGroup]):

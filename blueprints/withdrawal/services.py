@@ -8,11 +8,12 @@ dues code, employments and insurances that run past that date end on it.
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Membership, WithdrawalCode, db, record
 from models.audit import diff
-from models.codes import INSURANCE_KINDS
+from models.codes import INSURANCE_KINDS, N_
 from models.lifecycle import MEMBERSHIP_CONFLICT, mark_notified
 from rules.lifecycle import add_months
 
@@ -28,7 +29,9 @@ MONTHS_AHEAD = 3  # a resignation with notice may end up to three months from to
 class Conflict(Exception):
     """The membership changed after the form was opened (optimistic locking)."""
 
-    message = MEMBERSHIP_CONFLICT
+    @property
+    def message(self) -> str:
+        return _(MEMBERSHIP_CONFLICT)
 
 
 class Refused(ValueError):
@@ -42,10 +45,10 @@ class Refused(ValueError):
 def code_refusal(user, code: int) -> str | None:
     """Why `user` may not withdraw with `code` here, or None when they may."""
     if code == BRANCH_TRANSFER:
-        return ("Kode 1 (overført til annen fagforening) brukes ikke ved utmelding: "
-                "overfør medlemmet med «Overfør til annen fagforening» på medlemskortet.")
+        return _("Kode 1 (overført til annen fagforening) brukes ikke ved utmelding: "
+                 "overfør medlemmet med «Overfør til annen fagforening» på medlemskortet.")
     if code in CENTRAL_ONLY and user.role != "central":
-        return f"Bare Medlemsregisteret kan melde ut med kode {code} (slettet sentralt)."
+        return _("Bare Medlemsregisteret kan melde ut med kode %(code)s (slettet sentralt).", code=code)
     return None
 
 
@@ -55,27 +58,40 @@ def selectable_codes(user) -> list[WithdrawalCode]:
     return [c for c in codes if code_refusal(user, c.code) is None]
 
 
-def _periods(membership: Membership):
-    """(entity, label, period) for each dues code, employment and insurance of the membership."""
+CODE_LABEL = N_("Kontingentkode %(code)s")
+EMPLOYMENT_LABEL = N_("Arbeidsforhold hos %(employer)s")
+RESERVED_LABEL = N_("%(insurance)s (reservasjon)")
+
+
+def _stored(text: str, **values) -> str:
+    """A label as the audit log stores it: in Norwegian, whatever the user's language."""
+    return text % values if values else text
+
+
+def _periods(membership: Membership, say=_stored):
+    """(entity, label, period) for each dues code, employment and insurance of the membership; `say`
+    makes the label (gettext for a message to the user)."""
     for p in membership.dues_codes:
-        yield "dues_code_period", f"Kontingentkode {p.code}", p
+        yield "dues_code_period", say(CODE_LABEL, code=p.code), p
     for e in membership.employments:
-        yield "employment", f"Arbeidsforhold hos {e.workplace.employer.name}", e
+        yield "employment", say(EMPLOYMENT_LABEL, employer=e.workplace.employer.name), e
     for i in membership.insurances:
-        yield "insurance_period", INSURANCE_KINDS[i.kind] + (" (reservasjon)" if i.reserved else ""), i
+        label = say(INSURANCE_KINDS[i.kind])
+        yield "insurance_period", say(RESERVED_LABEL, insurance=label) if i.reserved else label, i
 
 
 def _date_problem(membership: Membership, end_date: date, today: date) -> str | None:
     if end_date < membership.start_date:
-        return f"Datoen kan ikke være før medlemskapet startet ({membership.start_date:%d.%m.%Y})."
+        return _("Datoen kan ikke være før medlemskapet startet (%(date)s).",
+                 date=format(membership.start_date, "%d.%m.%Y"))
     latest = add_months(today, MONTHS_AHEAD)
     if end_date > latest:
-        return f"Datoen kan ikke være mer enn tre måneder fram i tid (senest {latest:%d.%m.%Y})."
-    later = [(p.from_date, label) for _, label, p in _periods(membership) if p.from_date > end_date]
+        return _("Datoen kan ikke være mer enn tre måneder fram i tid (senest %(date)s).", date=format(latest, "%d.%m.%Y"))
+    later = [(p.from_date, label) for _entity, label, p in _periods(membership, _) if p.from_date > end_date]
     if later:
         from_date, label = max(later)
-        return (f"Medlemskapet har en registrering som starter {from_date:%d.%m.%Y} ({label}). "
-                "Datoen kan ikke være før den.")
+        return _("Medlemskapet har en registrering som starter %(date)s (%(what)s). Datoen kan ikke være før den.",
+                 date=format(from_date, "%d.%m.%Y"), what=label)
     return None
 
 
@@ -85,22 +101,22 @@ def withdraw(user, membership: Membership, *, version: int, code: int | None, en
     if version != membership.version:
         raise Conflict
     if not membership.active:
-        raise Refused({None: f"Medlemskapet er allerede avsluttet {membership.end_date:%d.%m.%Y}."})
+        raise Refused({None: _("Medlemskapet er allerede avsluttet %(date)s.", date=format(membership.end_date, "%d.%m.%Y"))})
     note, receiving_union = (note or "").strip() or None, (receiving_union or "").strip() or None
     code_row = db.session.get(WithdrawalCode, code) if code is not None else None
     errors: dict[str | None, str] = {}
     if code_row is None:
-        errors["code"] = "Velg en utmeldingskode fra listen."
+        errors["code"] = _("Velg en utmeldingskode fra listen.")
     elif refusal := code_refusal(user, code):
         errors["code"] = refusal
     if end_date is None:
-        errors["end_date"] = "Fyll ut datoen."
+        errors["end_date"] = _("Fyll ut datoen.")
     elif problem := _date_problem(membership, end_date, today):
         errors["end_date"] = problem
     if code == STRUCK_OFF and not note:
-        errors["note"] = "Skriv en kort merknad om hvorfor medlemmet strykes (kode 4)."
+        errors["note"] = _("Skriv en kort merknad om hvorfor medlemmet strykes (kode 4).")
     if code in TO_OTHER_UNION and not receiving_union:
-        errors["receiving_union"] = "Skriv navnet på forbundet medlemmet går over til (kode 6 og 7)."
+        errors["receiving_union"] = _("Skriv navnet på forbundet medlemmet går over til (kode 6 og 7).")
     if errors:
         raise Refused(errors)
 
@@ -137,7 +153,8 @@ def mark_stop_notified(user, memberships: list[Membership]) -> int:
     """Mark that the payroll office was told to stop deducting. Returns how many were newly marked."""
     for membership in memberships:
         if membership.active or membership.withdrawal_code == BRANCH_TRANSFER:
-            raise Refused({None: f"Medlemsnummer {membership.member_number} står ikke i køen for stopp i trekk."})
+            raise Refused({None: _("Medlemsnummer %(number)s står ikke i køen for stopp i trekk.",
+                                   number=membership.member_number)})
     try:
         return mark_notified(user, memberships, "stop", "Lønnskontoret varslet om stopp i trekk")
     except StaleDataError as error:

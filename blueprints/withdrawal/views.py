@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from models import Membership
@@ -21,7 +23,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 # --- withdrawing a membership -------------------------------------------------------------------
 
 def _code_choices() -> list[tuple]:
-    return [("", "– velg –")] + [(c.code, f"{c.code} – {c.name}") for c in services.selectable_codes(current_user)]
+    return [("", _("– velg –"))] + [(c.code, f"{c.code} – {c.name}") for c in services.selectable_codes(current_user)]
 
 
 @bp.route("/<int:membership_id>", methods=["GET", "POST"])
@@ -50,8 +52,8 @@ def withdraw(membership_id: int):
                 else:
                     message = text
         else:
-            flash(f"{membership.person.full_name} er meldt ut med kode {membership.withdrawal_code}, "
-                  f"siste dag {membership.end_date:%d.%m.%Y}.", "success")
+            flash(_("%(name)s er meldt ut med kode %(code)s, siste dag %(date)s.", name=membership.person.full_name,
+                    code=membership.withdrawal_code, date=format(membership.end_date, "%d.%m.%Y")), "success")
             return redirect(url_for("withdrawal.done", membership_id=membership.id), 303)
     if request.method == "GET":
         form.end_date.data = date.today()
@@ -98,7 +100,7 @@ def _period(formdata) -> tuple[PeriodForm, date | None, date | None]:
     start = form.fra.data or week_of(date.today())[0]
     end = form.til.data or start + timedelta(days=6)
     if end < start:
-        form.til.errors.append("Til-datoen kan ikke være før fra-datoen.")
+        form.til.errors.append(_("Til-datoen kan ikke være før fra-datoen."))
         return form, None, None
     form.fra.data, form.til.data = start, end
     form.fra.raw_data = form.til.raw_data = None  # show the period used, also when a default filled in
@@ -145,10 +147,10 @@ def notice(employer_id: int):
 
 def _marked(count: int, start: date, end: date):
     if count:
-        flash(f"{count} medlemmer markert som varslet om stopp i trekk." if count > 1
-              else "1 medlem markert som varslet om stopp i trekk.", "success")
+        flash(ngettext("%(num)s medlem markert som varslet om stopp i trekk.",
+                       "%(num)s medlemmer markert som varslet om stopp i trekk.", count), "success")
     else:
-        flash("Alle var allerede markert som varslet.", "success")
+        flash(_("Alle var allerede markert som varslet."), "success")
     return redirect(url_for("withdrawal.queue", **_period_args(start, end)), 303)
 
 
@@ -163,7 +165,7 @@ def mark_group(employer_id: int):
     try:
         count = services.mark_stop_notified(current_user, queries.memberships_of(groups))
     except services.Conflict as error:
-        return render_template("error.html", code=409, title="Ikke lagret", text=error.message), 409
+        return render_template("error.html", code=409, title=_("Ikke lagret"), text=error.message), 409
     return _marked(count, start, end)
 
 
@@ -177,7 +179,7 @@ def mark_member(membership_id: int):
     try:
         count = services.mark_stop_notified(current_user, [membership])
     except services.Refused as error:
-        return render_template("error.html", code=422, title="Ikke lagret", text=str(error)), 422
+        return render_template("error.html", code=422, title=_("Ikke lagret"), text=str(error)), 422
     except services.Conflict as error:
-        return render_template("error.html", code=409, title="Ikke lagret", text=error.message), 409
+        return render_template("error.html", code=409, title=_("Ikke lagret"), text=error.message), 409
     return _marked(count, start, end)
