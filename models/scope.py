@@ -24,6 +24,7 @@ from .organization import Branch, County, Employer, Workplace
 from .payment import Payment
 from .person import Person
 from .portal import AccessRequest, PortalEntry
+from .user import AccountRequest, User, UserScope
 
 UNION_ROLES = ("branch", "county", "central")
 
@@ -211,6 +212,20 @@ class Scope:
         return sa.or_(Employer.id.in_(self.employer_ids), Employer.id.in_(
             sa.select(Workplace.employer_id).where(Workplace.id.in_(self.workplace_ids))))
 
+    def accounts(self) -> sa.ColumnElement[bool]:
+        """Condition on User: the accounts the user manages. The central registry every account; a county
+        the branch officers whose branches all lie in its counties; nobody else any."""
+        if self.everything:
+            return sa.true()
+        if self.role != "county":
+            return sa.false()
+        return sa.and_(
+            User.role == "branch",
+            sa.exists().where(UserScope.user_id == User.id),
+            ~sa.exists().where(UserScope.user_id == User.id, sa.or_(
+                UserScope.kind != "branch", UserScope.ref_id.not_in(self.branch_ids_select()))),
+        )
+
     def transfers(self) -> sa.ColumnElement[bool]:
         """A transfer is seen by both branches."""
         return sa.or_(self.in_branches(Transfer.from_branch_id), self.in_branches(Transfer.to_branch_id))
@@ -236,4 +251,6 @@ RULES: dict[type, Callable[[Scope], sa.ColumnElement[bool]]] = {
     FollowUp: lambda s: s.in_counties(FollowUp.county_id),
     AccessRequest: lambda s: s.in_counties(AccessRequest.county_id),
     PortalEntry: Scope.portal_entries,
+    User: Scope.accounts,
+    AccountRequest: lambda s: s.in_branches(AccountRequest.branch_id),
 }

@@ -14,6 +14,7 @@ from werkzeug.exceptions import NotFound
 
 from models import (
     AccessRequest,
+    AccountRequest,
     Branch,
     County,
     DeductionLine,
@@ -29,6 +30,7 @@ from models import (
     Person,
     PortalEntry,
     Transfer,
+    User,
     UserScope,
     Workplace,
     db,
@@ -45,13 +47,14 @@ VISIBLE = {
         DeductionList: {"l1"}, DeductionLine: {"n1", "n4"}, Payment: {"pay1"},
         DistributionBranch: {"db1"}, DistributionLine: {"dl1"}, Workplace: {"w1"}, Employer: {"e1", "e2"},
         Transfer: {"t13"}, FollowUp: set(), AccessRequest: set(), PortalEntry: {"pe1", "pe4"},
+        User: set(), AccountRequest: {"r1"},
     },
     "county": {
         Branch: {"b1", "b2"}, County: {"c1"}, Membership: {"m1", "m2", "m4"}, Person: {"p1", "p2", "p4"},
         DeductionList: {"l1", "l2"}, DeductionLine: {"n1", "n2", "n4"}, Payment: {"pay1", "unidentified"},
         DistributionBranch: {"db1"}, DistributionLine: {"dl1"}, Workplace: {"w1", "w2"},
         Employer: {"e1", "e2"}, Transfer: {"t13"}, FollowUp: {"f1"}, AccessRequest: {"a1"},
-        PortalEntry: {"pe1", "pe4"},
+        PortalEntry: {"pe1", "pe4"}, User: {"u_branch"}, AccountRequest: {"r1"},
     },
     "central": "everything",
     "employer": {
@@ -59,12 +62,14 @@ VISIBLE = {
         DeductionList: {"l1", "l2"}, DeductionLine: {"n1", "n2", "n4"}, Payment: {"pay1"},
         DistributionBranch: set(), DistributionLine: set(), Workplace: {"w1", "w2"}, Employer: {"e1"},
         Transfer: set(), FollowUp: set(), AccessRequest: set(), PortalEntry: {"pe1", "pe4"},
+        User: set(), AccountRequest: set(),
     },
     "workplace": {  # an employer contact answering for W1 only: not the line of W2 on the list of B1
         Branch: set(), County: set(), Membership: set(), Person: set(),
         DeductionList: {"l1"}, DeductionLine: {"n1"}, Payment: {"pay1"},
         DistributionBranch: set(), DistributionLine: set(), Workplace: {"w1"}, Employer: {"e1"},
         Transfer: set(), FollowUp: set(), AccessRequest: set(), PortalEntry: {"pe1"},
+        User: set(), AccountRequest: set(),
     },
 }
 
@@ -131,6 +136,13 @@ def world(factory, session):
         "employer": factory.user("employer", employers=[e1]),
         "workplace": workplace_contact,
     }
+    # accounts: a county manages the branch officers of its branches (not one with a branch elsewhere)
+    records.update({f"u_{role}": user for role, user in users.items()})
+    records["u_two_counties"] = factory.user("branch", branches=[b1, b3])
+    add("r1", AccountRequest(requested_by=users["branch"].id, full_name="Ny Tillitsvalgt", email="ny@example.no",
+                             branch_id=b1.id))
+    add("r3", AccountRequest(requested_by=users["central"].id, full_name="Annen Person", email="annen@example.no",
+                             branch_id=b3.id))
     return records, users
 
 
@@ -179,8 +191,8 @@ def test_a_model_without_a_rule_is_refused(factory, app_ctx):
 THROUGH_PARENT = {
     "PersonNote", "DuesCodePeriod", "Employment", "InsurancePeriod", "MembershipChange", "PaidPeriod",
     "BranchRate", "PortalApproval", "ListThread", "ListMessage", "Section",
-    # the audit log and accounts have their own pages for the central registry and the account's owner
-    "AuditLog", "User", "UserScope", "UserSession", "LoginAttempt", "RecoveryCode", "AccountRequest", "Job",
+    # the audit log has its own page for the central registry; an account's details go with the account
+    "AuditLog", "UserScope", "UserSession", "LoginAttempt", "RecoveryCode", "Job",
 }
 SCOPING_COLUMNS = {"person_id", "membership_id", "branch_id", "county_id", "list_id", "employer_id",
                    "workplace_id", "national_id"}

@@ -1,15 +1,15 @@
 """Scoped reads of accounts and account requests.
 
 Who manages whom: central every account; a county the branch officers whose branch scopes all lie in
-the county's branches; nobody else any. One loader per model (`get_account`, `get_request`) answers 404
-for anything outside, exactly as for an id that does not exist."""
+the county's branches; nobody else any (models.scope.Scope's rules for User and AccountRequest: one record
+is loaded with Scope.get_or_404, which answers 404 for anything outside, as for an id that does not exist)."""
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort
 
-from models import AccountRequest, Branch, County, Employer, User, UserScope, UserSession, Workplace, db
+from models import AccountRequest, Branch, County, Employer, User, UserSession, Workplace, db
+from models.scope import Scope
 from web.pages import page_bounds
 
 
@@ -18,30 +18,8 @@ def manageable_branch_ids(actor) -> set[int] | None:
     if actor.role == "central":
         return None
     if actor.role == "county":
-        return set(db.session.scalars(sa.select(Branch.id).where(Branch.county_id.in_(actor.scope_ids("county")))))
+        return set(db.session.scalars(Scope.of(actor).branch_ids_select()))
     return set()
-
-
-def account_scope(actor) -> sa.ColumnElement[bool]:
-    """A condition on User: the accounts `actor` may manage."""
-    if actor.role == "central":
-        return sa.true()
-    if actor.role != "county":
-        return sa.false()
-    county_branches = sa.select(Branch.id).where(Branch.county_id.in_(actor.scope_ids("county")))
-    return sa.and_(
-        User.role == "branch",
-        sa.exists().where(UserScope.user_id == User.id),
-        ~sa.exists().where(UserScope.user_id == User.id,
-                           sa.or_(UserScope.kind != "branch", UserScope.ref_id.not_in(county_branches))),
-    )
-
-
-def get_account(actor, user_id: int) -> User:
-    user = db.session.scalar(sa.select(User).where(User.id == user_id, account_scope(actor)))
-    if user is None:
-        abort(404)
-    return user
 
 
 @dataclass
@@ -67,7 +45,7 @@ class Result:
 
 
 def accounts(actor, filters: Filters, page: int, page_size: int) -> Result:
-    conditions = [account_scope(actor)]
+    conditions = [Scope.of(actor).where(User)]
     if filters.role:
         conditions.append(User.role == filters.role)
     if filters.blocked is not None:
@@ -180,26 +158,6 @@ def employer_orgnrs(user: User) -> list[str]:
 
 # --- account requests -----------------------------------------------------------------------------------
 
-def request_scope(actor) -> sa.ColumnElement[bool]:
-    """A condition on AccountRequest: a branch officer sees the requests for their branches, a county those
-    for its branches, central all."""
-    if actor.role == "central":
-        return sa.true()
-    if actor.role == "county":
-        return AccountRequest.branch_id.in_(sa.select(Branch.id).where(Branch.county_id.in_(actor.scope_ids("county"))))
-    if actor.role == "branch":
-        return AccountRequest.branch_id.in_(actor.scope_ids("branch"))
-    return sa.false()
-
-
-def get_request(actor, request_id: int) -> AccountRequest:
-    account_request = db.session.scalar(sa.select(AccountRequest).where(
-        AccountRequest.id == request_id, request_scope(actor)))
-    if account_request is None:
-        abort(404)
-    return account_request
-
-
 @dataclass
 class RequestRow:
     request: AccountRequest
@@ -214,7 +172,7 @@ DECIDED_SHOWN = 50  # decided requests shown under the pending ones
 
 def requests(actor) -> tuple[list[RequestRow], list[RequestRow]]:
     """(pending requests oldest first, the latest decided ones newest first)."""
-    base = sa.select(AccountRequest).where(request_scope(actor))
+    base = sa.select(AccountRequest).where(Scope.of(actor).where(AccountRequest))
     pending = db.session.scalars(base.where(AccountRequest.state == "pending")
                                  .order_by(AccountRequest.created_at, AccountRequest.id)).all()
     decided = db.session.scalars(base.where(AccountRequest.state != "pending")

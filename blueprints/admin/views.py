@@ -10,6 +10,8 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from models import AccountRequest, User
+from models.scope import Scope
 from web.access import allow
 from web.pages import render_page
 
@@ -100,7 +102,7 @@ def new_user():
 @bp.route("/brukere/<int:user_id>")
 @allow(*MANAGERS)
 def user(user_id: int):
-    account = queries.get_account(current_user, user_id)
+    account = Scope.of(current_user).get_or_404(User, user_id)
     return render_page("admin/user.html", account=account, scopes=queries.scope_labels([account])[account.id],
                        last_login=queries.last_logins([account.id]).get(account.id),
                        open_sessions=queries.open_sessions(account), itself=account.id == current_user.id)
@@ -114,7 +116,7 @@ def _confirm(account, action: str, form, *, status: int = 200, message: str | No
 def _act(user_id: int, action: str, form, do, done: str | None):
     """The confirmation page (GET), or the action (POST), then back to the account with `done` said; with
     `done` None the action returns a new password, which is shown once instead."""
-    account = queries.get_account(current_user, user_id)
+    account = Scope.of(current_user).get_or_404(User, user_id)
     if request.method == "GET":
         return _confirm(account, action, form)
     message = None
@@ -166,7 +168,7 @@ def reset_second_factor(user_id: int):
 @bp.route("/brukere/<int:user_id>/tilgang", methods=["GET", "POST"])
 @allow(*MANAGERS)
 def access(user_id: int):
-    account = queries.get_account(current_user, user_id)
+    account = Scope.of(current_user).get_or_404(User, user_id)
     if request.method == "GET":
         form = _with_choices(AccessForm(formdata=None, role=account.role, branches=account.scope_ids("branch"),
                                         counties=account.scope_ids("county"),
@@ -224,7 +226,7 @@ def new_request():
 @bp.route("/foresporsler/<int:request_id>", methods=["GET", "POST"])
 @allow(*MANAGERS)
 def decide(request_id: int):
-    account_request = queries.get_request(current_user, request_id)
+    account_request = Scope.of(current_user).get_or_404(AccountRequest, request_id)
     form = DecideForm()
     message, status = None, 200
     if request.method == "POST":
