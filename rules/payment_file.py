@@ -20,7 +20,8 @@ transactions (and assignments) that share a number. What netsgiro checks, and wh
   Its amounts are never negative: the sign and the reversal types are left to its user.
 - we add: the line number, field and a Norwegian reason for every bad line; CRLF and a missing last
   newline are accepted (trailing blank lines are ignored); only the record types and service code of
-  OCR giro (09) are known: AvtaleGiro's (service code 21, record types 49 and 70) are refused;
+  OCR giro (09) are known: an AvtaleGiro file (lines of service code 21, none of 09) is refused in
+  one line saying so, and AvtaleGiro's record types 49 and 70 in an OCR giro file as unknown record types;
   transaction types 10-21 only; a KID right-aligned without blanks inside it; the order of records
   (start of transmission, assignments of start/amount items/end, end of transmission, nothing after
   it; amount item 2 right after item 1 with the same transaction number and type; item 3 exactly for
@@ -28,10 +29,16 @@ transactions (and assignments) that share a number. What netsgiro checks, and wh
   within the transmission; and the end records' counts (transactions, records with start and end
   included) and total amounts against the transactions.
 
-The totals, as the bank writes them: the end records' total is the sum of the *unsigned* amount
-fields, reversals added like payments (the sample `ocr-giro-example.txt`: 633,00 + 521,00 and a
-reversal of 50,00 give 1 204,00; netsgiro's own builder adds them the same way). So that is what we
-check. The transaction amounts we give are signed; see `Transaction.amount_ore`.
+The totals, as the bank's specification says: the amounts of reversals (types 18 and 20) are
+*added* to the end records' total like payments, whatever their sign (the sample
+`ocr-giro-example.txt`: 633,00 + 521,00 and a reversal of 50,00 give 1 204,00), while any other
+transaction with the sign `-` is a credit note and is *deducted* (`Transaction.bank_amount_ore`).
+So that is what we check. netsgiro's writer adds every amount unsigned, credit notes too, so its end
+records differ from the bank's for a file with credit notes (and it does not check them when it
+reads). The transaction amounts we give are signed; see `Transaction.amount_ore`.
+
+Each file read has a `digest` of its content (its records, whatever the line endings or a BOM), so
+that a transmission number seen before with other content can be told from the same file again.
 
 Not checked: the dates in the end of assignment (settlement, earliest, latest) against the
 transactions' dates, beyond being dates or zeros; positions 35-41 of amount item 2 (zeros by
@@ -41,6 +48,7 @@ issuer (75-76 of amount item 1) beyond being digits (netsgiro wants zeros there,
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -91,8 +99,10 @@ class Transaction:
     amount is made negative when the transaction type is a reversal (18 reversal with KID, 20
     reversal with free text) *or* the sign (position 32) is `-`; both together still give a negative
     amount, never a positive one. So a reversal reduces what was paid whether or not the bank marks
-    its sign (the bank's own example marks a type 18 reversal with sign `0`). `build_payment_file`
-    writes the sign `-` for every negative amount, as FORMATS.md says.
+    its sign (the bank's own example marks a type 18 reversal with sign `0`), and so does a credit
+    note (another type with the sign `-`). `build_payment_file` writes the sign `-` for every
+    negative amount, as FORMATS.md says. What each counts in the end records' totals is
+    `bank_amount_ore`.
 
     `kid` keeps its leading zeros and is None when the field is blank; `kid_valid` tells whether it
     passes MOD10 or MOD11 (a KID that does not is kept, and the payment left for matching by hand).
@@ -119,7 +129,19 @@ class Transaction:
 
     @property
     def is_reversal(self) -> bool:
+        """A reversal (type 18 or 20) or a credit note: it reduces what was paid."""
         return self.transaction_type in REVERSAL_TYPES or self.amount_ore < 0
+
+    @property
+    def is_credit_note(self) -> bool:
+        """A transaction of another type than a reversal with the sign `-`."""
+        return self.amount_ore < 0 and self.transaction_type not in REVERSAL_TYPES
+
+    @property
+    def bank_amount_ore(self) -> int:
+        """What the transaction counts in the end records' totals: a reversal's amount added, a
+        credit note's deducted (the bank's specification)."""
+        return abs(self.amount_ore) if self.transaction_type in REVERSAL_TYPES else self.amount_ore
 
 
 @dataclass(frozen=True)
@@ -140,8 +162,8 @@ class Assignment:
 
     @property
     def bank_total_ore(self) -> int:
-        """The total as the end record gives it: the unsigned amounts added, reversals too."""
-        return sum(abs(t.amount_ore) for t in self.transactions)
+        """The total as the end record gives it: reversals added, credit notes deducted."""
+        return sum(t.bank_amount_ore for t in self.transactions)
 
 
 @dataclass
@@ -154,6 +176,7 @@ class PaymentFile:
     date: date | None = None  # from the end of transmission
     assignments: list[Assignment] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    digest: str | None = field(default=None, compare=False)  # SHA-256 of the records, hex (see `_digest`)
 
     @property
     def ok(self) -> bool:
@@ -374,6 +397,10 @@ def read_payment_file(data: bytes) -> PaymentFile:
     lines = _lines(text)
     if not lines:
         return _refused("Filen er tom.")
+    services = {line[:4] for line in lines}
+    if "NY21" in services and "NY09" not in services:  # AvtaleGiro's assignments, not one of OCR giro's
+        return _refused("Filen er en AvtaleGiro-fil (tjenestekode 21), ikke en innbetalingsfil for OCR giro "
+                        "(tjenestekode 09), og kan ikke importeres her.")
 
     walker = _Walker()
     line_errors: list[RowError] = []
@@ -391,7 +418,15 @@ def read_payment_file(data: bytes) -> PaymentFile:
     if not line_errors and not walker.stopped:
         walker.finish(len(lines))
     errors = sorted(walker.errors + line_errors, key=lambda e: (e.row is None, e.row or 0))
-    return PaymentFile(errors=errors) if errors else walker.result
+    if errors:
+        return PaymentFile(errors=errors)
+    walker.result.digest = _digest(lines)
+    return walker.result
+
+
+def _digest(lines: list[str]) -> str:
+    """The content of a file: its records, so the same file with other line endings or a BOM is the same."""
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 def _order_error(number: int, previous: str | None, record_type: str) -> RowError:
@@ -423,7 +458,7 @@ class _Walker:
         self.start_line = 0
         self.transactions: list[Transaction] = []
         self.numbers: dict[int, int] = {}  # transaction number -> line
-        self.total = 0  # the unsigned amounts, as the end record adds them
+        self.total = 0  # as the end record adds them: reversals added, credit notes deducted
         self.records = 0
         # the transaction being read
         self.item1: TransactionAmountItem1 | None = None
@@ -502,6 +537,7 @@ class _Walker:
         ttype = int(item1.transaction_type)
         amount = item1.amount
         negative = ttype in REVERSAL_TYPES or item1.sign == "-"
+        credit_note = item1.sign == "-" and ttype not in REVERSAL_TYPES
         self.transactions.append(Transaction(
             transaction_type=ttype, transaction_number=item1.transaction_number,
             settlement_date=item1.nets_date, amount_ore=-amount if negative else amount, kid=item1.kid,
@@ -509,7 +545,7 @@ class _Walker:
             archive_reference=_unless_zeros(item2.reference), form_number=_unless_zeros(item2.form_number),
             line=self.item1_line,
         ))
-        self.total += amount
+        self.total += -amount if credit_note else amount
 
     def finish(self, line_count: int) -> None:
         if self.previous != "89":
@@ -529,7 +565,8 @@ def _count_errors(number: int, what: str, end: TransmissionEnd | AssignmentEnd,
     if end.total_amount != total:
         errors.append(RowError(number, "sumbeløp", f"Slutt på {what} oppgir sum {_kroner(end.total_amount)}, men "
                                                    f"transaksjonene i {what} er til sammen {_kroner(total)} "
-                                                   "(reverseringer lagt til som banken gjør)."))
+                                                   "(reverseringer lagt til og kreditnotaer trukket fra, "
+                                                   "som banken gjør)."))
     return errors
 
 
@@ -594,11 +631,12 @@ def build_payment_file(
     account: str | int = "12345678903", date: date | None = None, newline: str = "\n",
 ) -> bytes:
     """An OCR giro file with one assignment holding `transactions`, records exactly as FORMATS.md
-    section 2, end records with the right counts and totals (the unsigned amounts added, as the
-    bank does), encoded in Windows-1252, every line ended by `newline`.
+    section 2, end records with the right counts and totals (reversals added, credit notes deducted,
+    as the bank does), encoded in Windows-1252, every line ended by `newline`.
 
     The amount field holds |amount_ore| and the sign is `-` for a negative amount; a reversal (type
-    18 or 20) must have a negative amount (or zero). `date` is the transmission's date and the
+    18 or 20) must have a negative amount (or zero), a negative amount of any other type is a credit
+    note. `date` is the transmission's date and the
     assignment's settlement date (default: the latest settlement date). Numbers may be given as
     digits or ints. For tests and benchmarks: raises ValueError for what the format cannot hold.
     """
@@ -608,7 +646,9 @@ def build_payment_file(
             raise ValueError("a file without transactions needs a date")
         date = max(t.settlement_date for t in transactions)
     body = [record for t in transactions for record in _transaction_records(t)]
-    total = sum(abs(t.amount_ore) for t in transactions)
+    total = sum(t.bank_amount_ore for t in transactions)
+    if not 0 <= total < 10 ** 17:
+        raise ValueError(f"the end records' total {total} cannot be written (credit notes exceed the rest, or too large)")
     count = len(transactions)
     settled = [t.settlement_date for t in transactions]
     dated = _ddmmyy(date, "date")

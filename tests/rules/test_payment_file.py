@@ -3,6 +3,7 @@ specification and read back (also by netsgiro), and every bad case refused with 
 from datetime import date
 from pathlib import Path
 
+import hypothesis
 import netsgiro
 import pytest
 from hypothesis import given, settings
@@ -178,9 +179,9 @@ def test_a_wrong_total_refuses_the_file_whole():
     wrong = changed(10, 25, "00000000000120500", wrong)
     assert errors_of(wrong) == [
         (9, "sumbeløp", "Slutt på oppdraget oppgir sum 1 205,00 kr, men transaksjonene i oppdraget er til sammen "
-                        "1 204,00 kr (reverseringer lagt til som banken gjør)."),
+                        "1 204,00 kr (reverseringer lagt til og kreditnotaer trukket fra, som banken gjør)."),
         (10, "sumbeløp", "Slutt på forsendelsen oppgir sum 1 205,00 kr, men transaksjonene i forsendelsen er til "
-                         "sammen 1 204,00 kr (reverseringer lagt til som banken gjør)."),
+                         "sammen 1 204,00 kr (reverseringer lagt til og kreditnotaer trukket fra, som banken gjør)."),
     ]
     # netsgiro itself accepts the file as it is
     assert netsgiro.parse(wrong.decode("ascii")).get_total_amount() == 1204
@@ -321,9 +322,94 @@ def test_reversals_are_negative_by_type_or_sign():
     assert lines[6][31] == "0" and read_payment_file(EXAMPLE).transactions[2].amount_ore == -5000
     marked = file_of(lines[:6] + [put(lines[6], 32, "-")] + lines[7:])
     assert read_payment_file(marked).transactions[2].amount_ore == -5000  # not made positive again
-    minus_ten = file_of(lines[:2] + [put(lines[2], 32, "-")] + lines[3:])
-    assert [t.amount_ore for t in read_payment_file(minus_ten).transactions] == [-63300, 52100, -5000]
-    assert read_payment_file(minus_ten).bank_total_ore == 120400  # the end records are unchanged
+    minus_second = file_of(lines[:4] + [put(lines[4], 32, "-")] + lines[5:])
+    # a '-' on a payment makes it a credit note, which the end records deduct: these still add it
+    assert [(row, column) for row, column, _ in errors_of(minus_second)] == [(9, "sumbeløp"), (10, "sumbeløp")]
+    total = f"{63300 - 52100 + 5000:017d}"
+    result = read_payment_file(changed(10, 25, total, changed(9, 25, total, minus_second)))
+    assert result.ok, result.errors
+    assert [t.amount_ore for t in result.transactions] == [63300, -52100, -5000]
+    assert [(t.is_reversal, t.is_credit_note) for t in result.transactions] == [(False, False), (True, True), (True, False)]
+    assert result.bank_total_ore == 63300 - 52100 + 5000 and result.paid_ore == 63300 - 52100 - 5000
+
+
+def credit_note_file() -> bytes:
+    """Three payments and three credit notes (type 10 with the sign '-'), written record by record from
+    the specification (FORMATS.md section 2), with end records that deduct the credit notes."""
+    def item1(number: int, sign: str, amount: int, kid: str) -> str:
+        return f"NY091030{number:07d}2005260020{number:06d}{sign}{amount:017d}{kid:>25}000000"
+
+    def item2(number: int) -> str:
+        return f"NY091031{number:07d}0000000000{number:09d}0000000190526{'12345678903'}" + "0" * 22
+
+    items = [(1, "0", 63300, "123456782"), (2, "-", 10000, "123456782"), (3, "0", 52100, "47118"),
+             (4, "-", 2000, "47118"), (5, "-", 100, "0000000000000000000000001"), (6, "0", 40000, "123456782")]
+    body = [record for number, sign, amount, kid in items for record in (item1(number, sign, amount, kid), item2(number))]
+    total = 63300 - 10000 + 52100 - 2000 - 100 + 40000
+    lines = ["NY000010000080800004712001122330000000000000000000000000000000000000000000000000",
+             "NY090020001234567000000112345678903000000000000000000000000000000000000000000000", *body,
+             f"NY090088{6:08d}{len(body) + 2:08d}{total:017d}200526200526200526" + "0" * 21,
+             f"NY000089{6:08d}{len(body) + 4:08d}{total:017d}200526" + "0" * 33]
+    assert all(len(line) == 80 for line in lines)
+    return file_of(lines)
+
+
+def test_a_file_with_three_credit_notes_is_read_and_its_totals_add_up():
+    """The end records deduct credit notes (sign '-' on a type that is not a reversal), as the bank's
+    specification says: the file is accepted, and each credit note is a negative amount."""
+    result = read_payment_file(credit_note_file())
+    assert result.ok, result.errors
+    assert [(t.transaction_number, t.amount_ore, t.is_credit_note) for t in result.transactions] == [
+        (1, 63300, False), (2, -10000, True), (3, 52100, False), (4, -2000, True), (5, -100, True), (6, 40000, False)]
+    assert result.bank_total_ore == result.paid_ore == 143_300
+    # adding them, as the app did before, is what the bank does not do
+    wrong = f"{63300 + 10000 + 52100 + 2000 + 100 + 40000:017d}"
+    assert [(row, column) for row, column, _ in errors_of(changed(16, 25, wrong, changed(15, 25, wrong, credit_note_file())))] == [
+        (15, "sumbeløp"), (16, "sumbeløp")]
+
+
+def test_credit_notes_and_reversals_together():
+    built = [payment(1, 100_000, "123456782"), payment(2, -30_000, "123456782"), payment(3, -5_000, "123456782", 18),
+             payment(4, -1_000, "47118", 20, free_text="Feil beløp"), payment(5, -2_500, None, 21, free_text="Kreditnota")]
+    data = build_payment_file(built)
+    end = lines_of(data)[-2]
+    assert end[24:41] == f"{100_000 - 30_000 + 5_000 + 1_000 - 2_500:017d}"  # reversals added, credit notes deducted
+    result = read_payment_file(data)
+    assert result.ok, result.errors
+    assert result.transactions == built
+    assert result.paid_ore == 100_000 - 30_000 - 5_000 - 1_000 - 2_500
+
+
+def test_the_builder_refuses_credit_notes_exceeding_the_rest():
+    with pytest.raises(ValueError, match="total"):
+        build_payment_file([payment(1, 100), payment(2, -200)])
+
+
+def test_an_avtalegiro_file_is_refused_in_one_line():
+    """An AvtaleGiro file (service code 21: payment requests with their records 30 and 31) written
+    from its specification: one line saying what it is, not an error for every field."""
+    total = sum(number * 100 for number in range(1, 21))
+    lines = [f"NY000010{8080:08d}{1:07d}{8080:08d}".ljust(80, "0"),
+             f"NY210020{0:09d}{1:07d}12345678903".ljust(80, "0")]
+    for number in range(1, 21):
+        lines += [f"NY210230{number:07d}200526{' ' * 11}{number * 100:017d}{make_kid(str(number)):>25}000000",
+                  f"NY210231{number:07d}{'Hansen':<10}{' ' * 25}{'Kontingent mai':<25}00000"]
+    lines += [f"NY210088{20:08d}{42:08d}{total:017d}200526200526".ljust(80, "0"),
+              f"NY000089{20:08d}{44:08d}{total:017d}200526".ljust(80, "0")]
+    assert all(len(line) == 80 for line in lines)
+    assert errors_of(file_of(lines)) == [(None, None, "Filen er en AvtaleGiro-fil (tjenestekode 21), ikke en "
+                                                      "innbetalingsfil for OCR giro (tjenestekode 09), og kan ikke "
+                                                      "importeres her.")]
+
+
+def test_the_digest_is_the_content_whatever_the_line_endings():
+    first = read_payment_file(EXAMPLE).digest
+    assert first and len(first) == 64
+    assert read_payment_file(EXAMPLE.replace(b"\n", b"\r\n")).digest == first
+    assert read_payment_file(b"\xef\xbb\xbf" + EXAMPLE + b"\n").digest == first
+    assert read_payment_file(changed(3, 50, " " * 16 + "123456782")).digest == first  # the same line
+    other = changed(8, 25, "00000000000120400", changed(4, 26, "111111111"))
+    assert read_payment_file(other).ok and read_payment_file(other).digest != first
 
 
 def test_kids_failing_mod10_and_mod11_are_kept_and_marked_invalid():
@@ -371,7 +457,7 @@ def test_a_built_file_reads_back_the_same():
     assert result.identity == ("00008080", "0000042")
     assert (result.assignments[0].account, result.date) == ("99991042764", date(2026, 5, 21))
     assert result.paid_ore == sum(t.amount_ore for t in EVERY_TYPE)
-    assert result.bank_total_ore == sum(abs(t.amount_ore) for t in EVERY_TYPE)
+    assert result.bank_total_ore == sum(abs(t.amount_ore) for t in EVERY_TYPE)  # reversals only, no credit notes
     assert "Bjørnstjerne".encode("cp1252") in data  # Windows-1252, as the reader takes it
 
 
@@ -434,10 +520,17 @@ def transaction(draw, number: int) -> Transaction:
     )
 
 
+def bank_total(built: list[Transaction]) -> int:
+    """The end records' total by the bank's specification: reversals added, credit notes deducted."""
+    return sum(abs(t.amount_ore) if t.transaction_type in REVERSAL_TYPES else t.amount_ore for t in built)
+
+
 @st.composite
 def transactions(draw) -> list[Transaction]:
     numbers = draw(st.lists(st.integers(1, 9_999_999), unique=True, max_size=15))
-    return [draw(transaction(number)) for number in numbers]
+    built = [draw(transaction(number)) for number in numbers]
+    hypothesis.assume(0 <= bank_total(built) < 10 ** 17)  # what the end records' unsigned total can hold
+    return built
 
 
 @settings(max_examples=150, deadline=None)
@@ -448,7 +541,15 @@ def test_any_transactions_built_then_read_come_back_the_same(built, newline, whe
     assert result.ok, result.errors
     assert result.transactions == built
     assert result.paid_ore == sum(t.amount_ore for t in built)
-    assert result.bank_total_ore == sum(abs(t.amount_ore) for t in built)
+    assert result.bank_total_ore == bank_total(built)
     assert result.date == when and result.identity == ("00008080", "0000007")
     text = data.decode("cp1252")
-    assert written_by_netsgiro(text).replace("\n", newline) + newline == text
+    rewritten = written_by_netsgiro(text).replace("\n", newline) + newline
+    if any(t.is_credit_note for t in built):  # netsgiro adds credit notes to the end records' totals
+        assert without_totals(rewritten) == without_totals(text)
+    else:
+        assert rewritten == text
+
+
+def without_totals(text: str) -> list[str]:
+    return [line[:24] + line[41:] if line[6:8] in ("88", "89") else line for line in text.splitlines()]
