@@ -69,6 +69,9 @@ def parse_orgnr(value: str) -> str:
 
 def parse_account(value: str) -> str:
     number = _digits(value, 11, "Kontonummeret")
+    if number[:4] == "0000":  # no bank has register number 0000 (stdnum reads such numbers as old postgiro)
+        raise InvalidNumber(f"Kontonummeret {format_account(number)} er ikke en bankkonto: de fire første sifrene "
+                            "(bankens registernummer) kan ikke være 0000.")
     if not kontonr.is_valid(number):
         raise InvalidNumber("Kontonummeret er ikke gyldig (kontrollsifferet stemmer ikke).")
     return number
