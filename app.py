@@ -105,6 +105,8 @@ def _default_config(app: Flask) -> dict:
         "UNION_ACCOUNT": os.environ.get("UNION_ACCOUNT", "15032080119"),  # where employers pay their lists
         # a posted list still not paid this many days after posting goes to the county's queue
         "UNPAID_AFTER_DAYS": int(os.environ.get("UNPAID_AFTER_DAYS", "30")),
+        # synthetic test numbers (identity numbers with month + 80; web/idnumber.py): never in production
+        "ALLOW_SYNTHETIC_NATIONAL_IDS": False,
     }
 
 

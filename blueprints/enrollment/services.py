@@ -30,9 +30,9 @@ from models.codes import COUNTY_ATTACHED_TYPES, INSURANCE_KINDS, MEMBERSHIP_TYPE
 from models.lifecycle import MEMBERSHIP_CONFLICT, mark_notified
 from models.scope import Scope
 from rules.dues import DuesError, check_pay
-from rules.idnumbers import InvalidNumber, NationalId, parse_national_id
 from rules.lifecycle import CENTRAL_ONLY_CODES, age_on, pupil_too_old
 from rules.money import format_percent
+from web.idnumber import InvalidNumber, NationalId, parse_national_id
 
 from . import queries
 

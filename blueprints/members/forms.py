@@ -5,8 +5,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from models.codes import MEMBERSHIP_TYPES
-from rules.idnumbers import InvalidNumber, parse_national_id
 from web.fields import PersonFields
+from web.idnumber import InvalidNumber, parse_national_id
 
 
 def choices(pairs) -> list[SelectChoice]:

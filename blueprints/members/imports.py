@@ -54,7 +54,8 @@ from rules.csvfile import (
     parse_yes_no,
     read_table,
 )
-from rules.idnumbers import parse_national_id, parse_orgnr
+from rules.idnumbers import parse_orgnr
+from web.idnumber import parse_national_id
 
 COLUMNS = [
     "member_number", "national_id", "last_name", "first_name", "address", "postal_code", "city", "email",

@@ -7,8 +7,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import Person, PersonNote, db, record
 from models.audit import FIELD_LABELS, diff
-from rules.idnumbers import parse_national_id
 from rules.names import person_name_key
+from web.idnumber import parse_national_id
 
 PERSON_FIELDS = [
     "first_name", "last_name", "national_id", "address", "postal_code", "city", "phone", "email", "return_mail",

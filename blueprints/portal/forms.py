@@ -15,8 +15,8 @@ from wtforms.validators import Length
 
 from models import DeductionLine, PortalEntry
 from models.portal import ADDED, DEDUCTED, EMPLOYER_REASONS, NOT_DEDUCTED, OTHER_AMOUNT
-from rules.idnumbers import InvalidNumber, parse_national_id
 from web.fields import KronerField, PercentField
+from web.idnumber import InvalidNumber, parse_national_id
 
 from .services import EntryValues, split_name
 
