@@ -1,8 +1,11 @@
 """Reading the CSV files other systems send us (FORMATS.md sections 1 and 3), as pure functions.
 
-A file is UTF-8 (with or without BOM) or Windows-1252, separated by `;` or `,`. Header names are
-matched without regard to case, spaces, underscores and the letters æøå written as ae/o/aa. The
-header is row 1, so the first data row is row 2. Every parser raises `ParseError` (a ValueError)
+A file is UTF-8 (with or without BOM) or Windows-1252, separated by `;` or `,`; one that mixes the
+two is refused with its rows, and an old Excel file, an OpenDocument spreadsheet, a PDF or another
+zip is refused as what it is (rules.filekind). Header names are matched without regard to case,
+spaces, punctuation and the letters æøå written as ae/o/aa, and the abbreviations payroll systems
+use name their columns too (`Fnr`, `Org.nr`, `Stillings-%`: HEADER_ALIASES). The header is row 1,
+so the first data row is row 2. Every parser raises `ParseError` (a ValueError)
 with a Norwegian message for the user; `Row` collects those messages with their row and column, so
 an import can report every bad row at once and store nothing.
 """
@@ -14,6 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
+
+from rules import filekind
+from rules.text import TextRefused, ascii_digits, clean_text
 
 T = TypeVar("T")
 
@@ -38,18 +44,97 @@ def decode(data: bytes) -> str:
         raise ParseError("Filen kan ikke leses: tegnsettet er verken UTF-8 eller Windows-1252.") from error
 
 
+_UTF8_SEQUENCE = re.compile(  # a well-formed UTF-8 encoding of one character beyond ASCII
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_ROWS_SHOWN = 10
+
+
+def _rows_text(rows: list[int]) -> str:
+    """`rad 3`, `rad 2 og 5`, `rad 2, 5, 7 og 12 til`: at most _ROWS_SHOWN row numbers."""
+    shown = [str(n) for n in rows[:_ROWS_SHOWN]]
+    if len(rows) > _ROWS_SHOWN:
+        return f"rad {', '.join(shown)} og {len(rows) - _ROWS_SHOWN} til"
+    return f"rad {shown[0]}" if len(shown) == 1 else f"rad {', '.join(shown[:-1])} og {shown[-1]}"
+
+
+def check_single_encoding(data: bytes) -> None:
+    """Refuse a file that is not UTF-8 as a whole but holds UTF-8 text in some lines and Windows-1252
+    in others (a file put together from two systems): read as Windows-1252 its UTF-8 names would come
+    out garbled (`Bjørnstad` as `BjÃ¸rnstad`). The rows are the file's lines, the header row 1."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        data.decode("utf-8")
+        return
+    except UnicodeDecodeError:
+        pass
+    utf8_rows, cp1252_rows = [], []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not _HIGH_BYTE.search(line):
+            continue
+        rest = _UTF8_SEQUENCE.sub(b"", line)
+        if len(rest) != len(line):
+            utf8_rows.append(number)
+        if _HIGH_BYTE.search(rest):
+            cp1252_rows.append(number)
+    if not utf8_rows or not cp1252_rows:
+        return
+    both = sorted(set(utf8_rows) & set(cp1252_rows))
+    utf8_only = [n for n in utf8_rows if n not in both]
+    cp1252_only = [n for n in cp1252_rows if n not in both]
+    parts = []
+    if utf8_only:
+        parts.append(f"{_rows_text(utf8_only)} er skrevet i UTF-8")
+    if cp1252_only:
+        parts.append(f"{_rows_text(cp1252_only)} i Windows-1252")
+    if both:
+        parts.append(f"{_rows_text(both)} i begge")
+    rows = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} og {parts[-1]}"
+    raise ParseError(f"Filen blander tegnsettene UTF-8 og Windows-1252 ({rows}), så navn med æ, ø og å "
+                     "ville blitt feil. Lagre hele filen i ett tegnsett (helst UTF-8) og last den opp på nytt.")
+
+
 def detect_separator(text: str) -> str:
     """`;` or `,`, whichever the header line uses more of (`;` on a tie)."""
     header = text.split("\n", 1)[0]
     return "," if header.count(",") > header.count(";") else ";"
 
 
-_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "_": None, "-": None, "\ufeff": None})
+_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "%": "prosent"})
+
+# The abbreviations payroll systems write for the columns of FORMATS.md section 1, normalized as
+# normalize_header does (so `Fødselsnr.`, `Org.nr`, `Org nr`, `Stilling %` and `Forsikr.` are here as
+# `fodselsnr`, `orgnr`, `stillingprosent` and `forsikr`). An alias names its column only in a file
+# that has that column (`trekk` is the dues deducted, not the pay they were taken of).
+HEADER_ALIASES = {
+    "fodselsnr": "fodselsnummer", "fnr": "fodselsnummer", "fodselsnrdnr": "fodselsnummer",
+    "personnummer": "fodselsnummer", "personnr": "fodselsnummer",
+    "organisasjonsnummer": "orgnr", "organisasjonsnr": "orgnr", "orgnummer": "orgnr",
+    "medlemsnr": "medlemsnummer", "medlnr": "medlemsnummer",
+    "stillingprosent": "stillingsprosent",
+    "stillingpst": "stillingsprosent", "stillingspst": "stillingsprosent",
+    "trekk": "kontingent", "kontingenttrekk": "kontingent", "fagforeningstrekk": "kontingent",
+    "trekkgr": "trekkgrunnlag",
+    "forsikr": "forsikring", "forsikringer": "forsikring", "forsikringstrekk": "forsikring",
+    "avd": "avdeling", "avdnr": "avdeling",
+}
 
 
 def normalize_header(name: str) -> str:
-    """`Fødsels nummer`, `FODSELSNUMMER` and `fodsels_nummer` all give `fodselsnummer`."""
-    return "".join(name.lower().split()).translate(_LETTERS)
+    """`Fødsels nummer`, `FODSELSNUMMER`, `fodsels_nummer` and `Fødsels-nummer.` all give
+    `fodselsnummer`: lower case, æøå as ae/o/aa, `%` as `prosent`, and only letters and digits kept."""
+    return "".join(c for c in name.lower().translate(_LETTERS) if c.isalnum())
+
+
+def header_lookup(columns: Iterable[str]) -> dict[str, str]:
+    """Each normalized name a header cell may have (the column's own and its aliases) -> the column."""
+    known = {normalize_header(c): c for c in columns}
+    for alias, target in HEADER_ALIASES.items():
+        if target in known and alias not in known:
+            known[alias] = known[target]
+    return known
 
 
 @dataclass
@@ -76,6 +161,7 @@ class Row:
         self.values = values
         self._errors = errors
         self.ok = True
+        self._refused: set[str] = set()  # columns whose text rules.text refused (told once)
 
     def error(self, column: str | None, message: str) -> None:
         self.ok = False
@@ -85,8 +171,21 @@ class Row:
         """Whether the file has the column at all (absent columns leave stored values alone)."""
         return column in self.values
 
-    def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str | None:
+    def text(self, column: str, *, required: bool = False, max_length: int | None = None,
+             digits: bool = False) -> str | None:
+        """The cell's text in NFC (rules.text; `digits`: other scripts' digits as ASCII), or None (empty,
+        or an error recorded: a NUL, control, bidi or zero-width character is refused)."""
         value = self.values.get(column) or None
+        if value is not None and not (value.isascii() and value.isprintable()):
+            try:
+                value = clean_text(value)
+            except TextRefused as refused:
+                if column not in self._refused:
+                    self._refused.add(column)
+                    self.error(column, str(refused))
+                return None
+            if digits:
+                value = ascii_digits(value)
         if value is None:
             if required:
                 self.error(column, "Mangler verdi.")
@@ -102,7 +201,7 @@ class Row:
         if value is None:
             return None
         try:
-            return parser(value)
+            return parser(ascii_digits(value))  # full-width and other scripts' digits read once, as ASCII
         except ValueError as error:
             self.error(column, str(error))
             return None
@@ -114,16 +213,21 @@ class Table:
     errors: list[RowError]
 
 
-def read_table(data: bytes, columns: Iterable[str], required: Iterable[str] = ()) -> Table:
+def read_table(data: bytes, columns: Iterable[str], required: Iterable[str] = (), *,
+               formats: str = filekind.CSV) -> Table:
     """The data rows of a CSV file, keyed by the canonical column names.
 
-    Errors about the file as a whole (encoding, a missing or unknown or repeated column, a row with
+    Errors about the file as a whole (what kind of file it is, `formats` naming what to save it as;
+    encoding, a missing or unknown or repeated column, a row with
     more or fewer fields than the header) come back in `Table.errors`; the rows' own errors are
     appended to the same list as the caller parses them. Blank lines are skipped but counted; a
     column with an empty header name is ignored.
     """
     errors: list[RowError] = []
+    if (refused := filekind.refusal(data, formats) or filekind.csv_only_zip_refusal(data)) is not None:
+        return Table([], [RowError(None, None, refused)])
     try:
+        check_single_encoding(data)
         text = decode(data)
     except ParseError as error:
         return Table([], [RowError(None, None, str(error))])
@@ -135,7 +239,7 @@ def read_table(data: bytes, columns: Iterable[str], required: Iterable[str] = ()
     if not any(cell.strip() for cell in first):
         return Table([], [RowError(None, None, "Filen er tom.")])
 
-    known = {normalize_header(c): c for c in columns}
+    known = header_lookup(columns)
     header: list[str | None] = []
     for raw in first:
         name = known.get(normalize_header(raw))

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from rules import filekind
 from rules.csvfile import (
     ParseError,
     Row,
     RowError,
+    header_lookup,
     normalize_header,
     parse_kroner,
     parse_number,
@@ -96,6 +98,18 @@ def parse_period(text: str) -> Period:
     return int(year), int(month)
 
 
+_SPREADSHEET_PERIOD = re.compile(r"(\d{1,2})[.,](\d{3})", re.ASCII)
+
+
+def parse_period_cell(text: str) -> Period:
+    """A period in the file's period column: as parse_period, and also `10.203`, which a spreadsheet
+    makes of `10.2030` typed into a cell it takes for a number (the year's last zero dropped)."""
+    if match := _SPREADSHEET_PERIOD.fullmatch(text.strip()):
+        month, year = match.groups()
+        return parse_period(f"{month}.{year}0")
+    return parse_period(text)
+
+
 def parse_month(text: str) -> date:
     """`YYYY-MM` or `MM.YYYY` as the month's first day (a month is stored so)."""
     year, month = parse_period(text)
@@ -127,7 +141,7 @@ def read_deduction_file(data: bytes) -> DeductionFile:
             data = xlsx_as_csv(data)
         except ParseError as error:
             return _refused(str(error))
-    table = read_table(data, COLUMNS, required=REQUIRED)
+    table = read_table(data, COLUMNS, required=REQUIRED, formats=filekind.XLSX_OR_CSV)
     if table.errors:
         return DeductionFile(errors=table.errors)
     if len(table.rows) > MAX_ROWS:
@@ -152,7 +166,7 @@ def read_deduction_file(data: bytes) -> DeductionFile:
 
 def _line(row: Row) -> FileLine | None:
     values = {
-        "period": row.parse("periode", parse_period, required=True),
+        "period": row.parse("periode", parse_period_cell, required=True),
         "orgnr": row.parse("orgnr", parse_orgnr, required=True),
         "branch_number": row.parse("avdeling", parse_number, required=True),
         "national_id": row.parse("fodselsnummer", lambda text: parse_national_id(text).number, required=True),
@@ -209,7 +223,8 @@ def xlsx_as_csv(data: bytes) -> bytes:
             if number == 1:
                 # a comma in a header cell must not make read_table take `,` as the separator
                 texts = [text.replace(",", " ") for text in texts]
-                names = [normalize_header(text) for text in texts]
+                known = header_lookup(COLUMNS)
+                names = [known.get(normalize_header(text)) for text in texts]
                 national_id_column = names.index("fodselsnummer") if "fodselsnummer" in names else None
             elif texts:
                 data_rows += 1

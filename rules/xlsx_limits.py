@@ -26,6 +26,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from rules import filekind
 from rules.csvfile import ParseError
 
 MB = 1024 * 1024
@@ -293,6 +294,8 @@ def read_only_workbook(data: bytes) -> Iterator:
     from openpyxl.reader.excel import ExcelReader  # only imported when a sheet comes
 
     check_package(data)
+    if (refused := filekind.zip_refusal(data)) is not None:  # an ODS file, told once it is known safe to open
+        raise ParseError(refused)
     archive = None
     try:
         archive = _Archive(data)
