@@ -103,6 +103,8 @@ def _default_config(app: Flask) -> dict:
         "PAGE_SIZE": 50,
         "JOB_RUNNER": os.environ.get("JOB_RUNNER", "thread"),  # web/jobs.py
         "UNION_ACCOUNT": os.environ.get("UNION_ACCOUNT", "15032080119"),  # where employers pay their lists
+        # the accounts payment files may be for (FORMATS.md section 4); empty: any, and the import says so
+        "UNION_ACCOUNTS": os.environ.get("UNION_ACCOUNTS", ""),
         # a posted list still not paid this many days after posting goes to the county's queue
         "UNPAID_AFTER_DAYS": int(os.environ.get("UNPAID_AFTER_DAYS", "30")),
         # synthetic test numbers (identity numbers with month + 80; web/idnumber.py): never in production

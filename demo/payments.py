@@ -242,9 +242,14 @@ class _Bank:
             free_text=free_text, bank_date=day, debit_account=self.accounts[employer_id],
             archive_reference=f"{self.rng.randint(1, 999_999_999):09d}"))
 
+    @staticmethod
+    def payee_account(accounts: tuple[str, ...]) -> str:
+        """The union's account the files are for: the first of UNION_ACCOUNTS, else UNION_ACCOUNT."""
+        return accounts[0] if accounts else "".join(current_app.config["UNION_ACCOUNT"].split()).replace(".", "")
+
     def send(self, period: date, summary: DemoPayments) -> None:
         """The month's file, imported as `flask payments import` does; a refusal is a bug in the demo."""
-        from blueprints.payments.services import import_payment_file
+        from blueprints.payments.services import import_payment_file, union_accounts
         from web.commands import SYSTEM
 
         if not self.transactions:
@@ -252,7 +257,7 @@ class _Bank:
         self.sent += 1
         data = build_payment_file(self.transactions, sender=SENDER, transmission_number=f"{period:%y%m}{self.sent:03d}",
                                   assignment_number=f"{period:%y%m}{self.sent:03d}",
-                                  account=current_app.config["UNION_ACCOUNT"])
+                                  account=self.payee_account(union_accounts()))
         outcome = import_payment_file(self.user or SYSTEM, data, f"OCR.{period:%Y%m}.txt")
         if not outcome.ok or outcome.already:
             raise RuntimeError(f"demo payment file refused: {outcome.message} {[str(e) for e in outcome.errors[:5]]}")

@@ -1,7 +1,8 @@
 """Payments from the bank's payment file (OCR giro, FORMATS.md section 2; DOMAIN.md section 5 step 6).
 
-A transmission is stored once (data sender and transmission number unique together): the same file
-imported again changes nothing. Each transaction is a `Payment`, signed (reversals negative), matched
+A transmission is stored once (data sender and transmission number unique together), with a digest
+of its content: the same file imported again changes nothing, another file with the same number is
+refused. Each transaction is a `Payment`, signed (reversals and credit notes negative), matched
 by its KID to a deduction list, or by hand with a note. A payment whose `list_id` is NULL is
 unidentified: it is kept until someone matches it, never dropped. (Invoices arrive with the arrears
 issue and will get their own nullable reference beside `list_id`.)"""
@@ -42,12 +43,14 @@ class PaymentTransmission(db.Model):
     unidentified_count: Mapped[int] = mapped_column(default=0)
     total_ore: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # signed: reversals subtracted
     bank_total_ore: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # as the end records give it
+    # SHA-256 of the file's records (rules.payment_file); NULL for transmissions imported before it was kept
+    digest: Mapped[str | None] = mapped_column(sa.String(64))
 
     payments: Mapped[list["Payment"]] = relationship(back_populates="transmission", order_by="Payment.id")
 
 
 class Payment(db.Model):
-    """One transaction of a payment file: a payment, or a reversal (negative `amount_ore`)."""
+    """One transaction of a payment file: a payment, or a reversal or credit note (negative `amount_ore`)."""
 
     __tablename__ = "payments"
     __table_args__ = (
@@ -60,7 +63,7 @@ class Payment(db.Model):
     transaction_number: Mapped[int]
     transaction_type: Mapped[int]
     settlement_date: Mapped[date]
-    amount_ore: Mapped[int] = mapped_column(sa.BigInteger)  # signed: reversals negative
+    amount_ore: Mapped[int] = mapped_column(sa.BigInteger)  # signed: reversals and credit notes negative
     kid: Mapped[str | None] = mapped_column(sa.String(25), index=True)
     kid_valid: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     list_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deduction_lists.id"))
@@ -82,11 +85,17 @@ class Payment(db.Model):
 
     @property
     def is_reversal(self) -> bool:
-        return self.amount_ore < 0 or self.transaction_type in (18, 20)  # rules.payment_file.REVERSAL_TYPES
+        """A reversal (type 18 or 20, rules.payment_file.REVERSAL_TYPES), not a credit note."""
+        return self.transaction_type in (18, 20)
+
+    @property
+    def is_credit_note(self) -> bool:
+        """Another type with the sign '-' (rules.payment_file.Transaction.is_credit_note)."""
+        return self.amount_ore < 0 and not self.is_reversal
 
 
 def paid_ore_for_list(list_id: int) -> int:
-    """What has been paid for a deduction list: its payments added, reversals subtracted."""
+    """What has been paid for a deduction list: its payments added, reversals and credit notes subtracted."""
     return db.session.scalar(sa.select(sum_int(Payment.amount_ore)).where(Payment.list_id == list_id)) or 0
 
 

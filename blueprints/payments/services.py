@@ -1,22 +1,29 @@
 """Importing the bank's payment file (FORMATS.md section 2) and matching payments by hand.
 
 `import_payment_file` is all or nothing: a file with any error is refused and nothing is stored; a
-transmission imported before (same data sender and transmission number) changes nothing. Each
-transaction becomes a `Payment`, matched by its KID to a deduction list, or kept unidentified (never
-dropped) for `match_by_hand`. The caller commits (or rolls back when refused)."""
+transmission imported before (same data sender and transmission number, same content) changes nothing,
+while the same number with other content is refused (a transmission stored before its digest was kept
+is compared by number only). A file whose assignments are for another payee account than the union's
+(UNION_ACCOUNTS) is refused; where UNION_ACCOUNTS is not set any account is accepted and the outcome
+says so. Each transaction becomes a `Payment` (reversals and credit notes negative), matched by its
+KID to a deduction list, or kept unidentified (never dropped) for `match_by_hand`. The caller commits
+(or rolls back when refused)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from models import DeductionList, Payment, PaymentTransmission, changes, db, record, utcnow
 from models.base import insert_many
 from models.payment import MATCHED_BY_HAND, MATCHED_BY_KID
 from rules.csvfile import RowError
+from rules.idnumbers import format_account
 from rules.money import format_kroner
-from rules.payment_file import read_payment_file
+from rules.payment_file import PaymentFile, read_payment_file
+from web.formatting import norwegian_date
 
 KID_CHUNK = 500  # KIDs looked up per query (well under SQLite's bound-parameter limit)
 INSERT_CHUNK = 5000
@@ -40,7 +47,8 @@ class PaymentImport:
     transactions: int = 0
     matched: int = 0
     unidentified: int = 0
-    total_ore: int = 0  # signed: reversals subtracted
+    total_ore: int = 0  # signed: reversals and credit notes subtracted
+    notes: list[str] = field(default_factory=list)  # told with the outcome (an account not checked)
 
     @property
     def ok(self) -> bool:
@@ -49,15 +57,19 @@ class PaymentImport:
     @property
     def message(self) -> str:
         if self.errors:
+            if len(self.errors) == 1 and self.errors[0].row is None:  # one reason for the whole file, told with it
+                return _("Filen ble avvist. Ingenting er lagret.")
             return _("Filen ble avvist med %(num)s feil. Ingenting er lagret.", num=len(self.errors))
         if self.already:
-            return _("Forsendelse %(number)s fra dataavsender %(sender)s er allerede importert. Ingenting er endret.",
+            text = _("Forsendelse %(number)s fra dataavsender %(sender)s er allerede importert. Ingenting er endret.",
                      number=self.transmission_number, sender=self.data_sender)
-        return _("Forsendelse %(number)s fra dataavsender %(sender)s importert: %(transactions)s transaksjoner, "
-                 "%(matched)s koblet til trekkliste med KID, %(unidentified)s uidentifiserte, til sammen "
-                 "%(amount)s kr.", number=self.transmission_number, sender=self.data_sender,
-                 transactions=self.transactions, matched=self.matched, unidentified=self.unidentified,
-                 amount=format_kroner(self.total_ore))
+        else:
+            text = _("Forsendelse %(number)s fra dataavsender %(sender)s importert: %(transactions)s transaksjoner, "
+                     "%(matched)s koblet til trekkliste med KID, %(unidentified)s uidentifiserte, til sammen "
+                     "%(amount)s kr.", number=self.transmission_number, sender=self.data_sender,
+                     transactions=self.transactions, matched=self.matched, unidentified=self.unidentified,
+                     amount=format_kroner(self.total_ore))
+        return " ".join([text, *self.notes])
 
     def as_dict(self) -> dict:
         return {
@@ -65,8 +77,52 @@ class PaymentImport:
             "data_sender": self.data_sender, "transmission_number": self.transmission_number,
             "transmission_id": self.transmission.id if self.transmission else None,
             "transactions": self.transactions, "matched": self.matched, "unidentified": self.unidentified,
-            "total_ore": self.total_ore, "errors": [error.as_dict() for error in self.errors],
+            "total_ore": self.total_ore, "notes": list(self.notes),
+            "errors": [error.as_dict() for error in self.errors],
         }
+
+
+def union_accounts() -> tuple[str, ...]:
+    """The accounts the union receives payments on (UNION_ACCOUNTS: 11 digits each, comma-separated;
+    blanks and periods within one are ignored), none when it is not set."""
+    setting = current_app.config.get("UNION_ACCOUNTS") or ""
+    if isinstance(setting, str):
+        setting = setting.split(",")
+    return tuple(account for account in ("".join(str(a).split()).replace(".", "") for a in setting) if account)
+
+
+def _payee_errors(parsed: PaymentFile, accounts: tuple[str, ...]) -> list[RowError]:
+    """An error for each assignment whose payee account is not one of `accounts`."""
+    ours = ", ".join(_account_text(a) for a in accounts)
+    return [RowError(a.line, "oppdragskonto", _(
+        "Oppdrag %(assignment)s er innbetalinger til konto %(account)s, som ikke er fagforeningens konto "
+        "(%(ours)s). Filen er ikke til oss.", assignment=a.assignment_number, account=_account_text(a.account),
+        ours=ours)) for a in parsed.assignments if a.account not in accounts]
+
+
+def _account_text(account: str) -> str:
+    try:
+        return format_account(account)
+    except Exception:  # not a number stdnum can format: shown as it is
+        return account
+
+
+def _other_content(existing: PaymentTransmission) -> RowError:
+    return RowError(None, None, _(
+        "Forsendelse %(number)s fra dataavsender %(sender)s er allerede importert med et annet innhold "
+        "(%(file)s, importert %(date)s). Denne filen er ikke den samme og er ikke importert.",
+        number=existing.transmission_number, sender=existing.data_sender, file=existing.file_name or "–",
+        date=norwegian_date(existing.imported_at) or "–"))
+
+
+def _seen_before(outcome: PaymentImport, existing: PaymentTransmission, digest: str | None) -> PaymentImport:
+    """The outcome for a transmission number imported before: the same file again changes nothing;
+    another file with that number is refused (a transmission without a digest: by number only)."""
+    if existing.digest is not None and digest is not None and existing.digest != digest:
+        return PaymentImport(errors=[_other_content(existing)], data_sender=outcome.data_sender,
+                             transmission_number=outcome.transmission_number)
+    outcome.already, outcome.transmission = True, existing
+    return outcome
 
 
 def _lists_by_kid(kids: set[str]) -> dict[str, int]:
@@ -93,10 +149,19 @@ def import_payment_file(user, data: bytes, filename: str | None = None) -> Payme
     if not parsed.ok:
         return PaymentImport(errors=list(parsed.errors))
     outcome = PaymentImport(data_sender=parsed.data_sender, transmission_number=parsed.transmission_number)
+    accounts = union_accounts()
+    if accounts:
+        errors = _payee_errors(parsed, accounts)
+        if errors:
+            return PaymentImport(errors=errors, data_sender=parsed.data_sender,
+                                 transmission_number=parsed.transmission_number)
+    elif parsed.assignments:
+        outcome.notes.append(_(
+            "Mottakerkontoen (%(accounts)s) er ikke kontrollert: fagforeningens kontoer (UNION_ACCOUNTS) er ikke satt opp.",
+            accounts=", ".join(dict.fromkeys(_account_text(a.account) for a in parsed.assignments))))
     existing = _existing(parsed.data_sender, parsed.transmission_number)
     if existing is not None:
-        outcome.already, outcome.transmission = True, existing
-        return outcome
+        return _seen_before(outcome, existing, parsed.digest)
 
     kids = _lists_by_kid({t.kid for t in parsed.transactions if t.kid is not None})
     now = utcnow()
@@ -104,14 +169,13 @@ def import_payment_file(user, data: bytes, filename: str | None = None) -> Payme
         data_sender=parsed.data_sender, transmission_number=parsed.transmission_number,
         data_recipient=parsed.data_recipient, transmission_date=parsed.date, file_name=(filename or None),
         imported_at=now, imported_by=getattr(user, "id", None), bank_total_ore=parsed.bank_total_ore,
-        total_ore=parsed.paid_ore)
+        total_ore=parsed.paid_ore, digest=parsed.digest)
     try:
         with db.session.begin_nested():
             db.session.add(transmission)
             db.session.flush()
     except sa.exc.IntegrityError:  # imported meanwhile by someone else
-        outcome.already, outcome.transmission = True, _existing(parsed.data_sender, parsed.transmission_number)
-        return outcome
+        return _seen_before(outcome, _existing(parsed.data_sender, parsed.transmission_number), parsed.digest)
 
     rows = []
     valid: dict[str, bool] = {}  # a KID's check digit is checked once per file, however often it is paid

@@ -13,9 +13,16 @@ import sqlalchemy as sa
 
 from models import AuditLog, DeductionList, Payment, PaymentTransmission, db, list_payment, utcnow
 from rules.kid import make_kid
+from rules.payment_file import Transaction, build_payment_file
 from tests.payments_world import APRIL, MARCH, add_members, committed_world, form_and_post, pay, payment_file, post_list
 
 UNKNOWN_KID = make_kid("999000000001")
+OURS = "12345678903"  # build_payment_file's payee account unless told
+
+
+@pytest.fixture(autouse=True)
+def union_accounts(app, monkeypatch):
+    monkeypatch.setitem(app.config, "UNION_ACCOUNTS", OURS)
 
 
 @pytest.fixture
@@ -440,3 +447,79 @@ def test_pages_are_paginated_and_htmx_gets_the_fragment(app, client, session, ce
     assert "Side 1 av 2" in page and f'href="{url}?page=2"' in page
     fragment = text(client.get(f"{url}?page=2", headers={"HX-Request": "true"}))
     assert fragment.lstrip().startswith('<div id="payments"') and "Uten KID" not in fragment and "20,00 kr" in fragment
+
+
+# --- credit notes, the same number, the payee account, AvtaleGiro (issue 13) ----------------------
+
+def built(amounts: list[tuple[str | None, int]], number: str, *, account: str = OURS) -> bytes:
+    """Payments of type 10: a negative amount is a credit note (sign '-')."""
+    return build_payment_file([Transaction(transaction_type=10, transaction_number=n, settlement_date=MARCH.replace(day=20),
+                                           amount_ore=amount, kid=kid) for n, (kid, amount) in enumerate(amounts, 1)],
+                              transmission_number=number, account=account)
+
+
+def error_rows(html: str) -> list[tuple[str, str, str]]:
+    return re.findall(r'<tr><td class="num">(\d*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>', html)
+
+
+def test_a_credit_note_is_shown_negative_marked_and_reduces_what_was_paid(app, client, post, central, world):
+    kid = world.north_list.kid
+    job = job_page(client, upload(post, built([(kid, 195_000), (kid, -20_000), (kid, -500), (UNKNOWN_KID, -100)],
+                                              "8800001")))
+    assert "importert: 4 transaksjoner, 3 koblet til trekkliste med KID, 1 uidentifiserte, til sammen 1 744,00 kr." in job
+    html = text(client.get(transmission_link(job)))
+    assert "-200,00 kr" in html and "-5,00 kr" in html and "-1,00 kr" in html
+    assert html.count('<span class="tag tag-warn">Kreditnota</span>') == 3
+    assert "Reversering</span>" not in html
+    assert paid_ore(app, world.north_list) == 195_000 - 20_000 - 500
+    list_page = text(client.get(f"/trekklister/{world.north_list.id}"))
+    assert "Delvis betalt" in list_page
+
+
+def test_the_same_number_with_other_content_is_refused_on_the_page(app, client, post, session, central, world):
+    kid = world.north_list.kid
+    first = job_page(client, upload(post, built([(kid, 195_000)], "8800002"), "mai.txt"))
+    assert "Ferdig" in first
+    again = job_page(client, upload(post, built([(kid, 195_000)], "8800002").replace(b"\n", b"\r\n"), "kopi.txt"))
+    assert "er allerede importert. Ingenting er endret." in again
+    before = stored(session)
+    html = job_page(client, upload(post, built([(kid, 100_000)], "8800002"), "mai-2.txt"))
+    assert "Filen ble avvist. Ingenting er lagret." in html and "Feilet" in html
+    [(line, column, message)] = error_rows(html)
+    assert (line, column) == ("", "")
+    assert message.startswith("Forsendelse 8800002 fra dataavsender 00008080 er allerede importert med et annet "
+                              "innhold (mai.txt, importert ")
+    assert stored(session) == before
+    assert paid_ore(app, world.north_list) == 195_000
+
+
+def test_a_file_for_another_payee_account_is_refused_on_the_page(app, client, post, session, central, world):
+    before = stored(session)
+    html = job_page(client, upload(post, built([(world.north_list.kid, 195_000)], "8800003", account="86011117947")))
+    assert "Filen ble avvist med 1 feil. Ingenting er lagret." in html
+    assert error_rows(html) == [("2", "oppdragskonto", "Oppdrag 0000001 er innbetalinger til konto 8601.11.17947, "
+                                                       "som ikke er fagforeningens konto (1234.56.78903). "
+                                                       "Filen er ikke til oss.")]
+    assert stored(session) == before
+    assert paid_ore(app, world.north_list) == 0
+
+
+def test_without_union_accounts_the_page_says_the_account_was_not_checked(app, client, post, central, world,
+                                                                          monkeypatch):
+    monkeypatch.setitem(app.config, "UNION_ACCOUNTS", "")
+    html = job_page(client, upload(post, built([(world.north_list.kid, 195_000)], "8800004", account="86011117947")))
+    assert "Ferdig" in html
+    assert ("Mottakerkontoen (8601.11.17947) er ikke kontrollert: fagforeningens kontoer (UNION_ACCOUNTS) er ikke "
+            "satt opp.") in html
+    assert paid_ore(app, world.north_list) == 195_000
+
+
+def test_an_avtalegiro_file_is_refused_in_one_line_on_the_page(client, post, session, central, world):
+    lines = built([(world.north_list.kid, 195_000)], "8800005").decode("cp1252").splitlines()
+    lines = [line[:2] + "21" + line[4:] if line[2:4] == "09" else line for line in lines]
+    before = stored(session)
+    html = job_page(client, upload(post, "".join(line + "\n" for line in lines).encode("cp1252"), "avtalegiro.txt"))
+    assert "Filen ble avvist. Ingenting er lagret." in html
+    assert error_rows(html) == [("", "", "Filen er en AvtaleGiro-fil (tjenestekode 21), ikke en innbetalingsfil for "
+                                         "OCR giro (tjenestekode 09), og kan ikke importeres her.")]
+    assert stored(session) == before
