@@ -8,7 +8,8 @@ Every XLSX file the register reads goes through `read_only_workbook(data)`, whic
    it, each file's and the total unpacked size, and how tightly each is packed (a bomb is packed
    far tighter than any spreadsheet). The sizes the zip declares are the sizes read: Python's
    zipfile never unpacks more than the declared size of a file, and refuses it when its checksum
-   does not match;
+   does not match. Only then is its kind looked at: an OpenDocument spreadsheet is refused as what
+   it is (rules.filekind);
 2. unpacks it file by file without parsing, only counting rows, shared strings and tags, and stops
    at the first limit: this takes a fraction of the time openpyxl would take to reach it;
 3. lets openpyxl read the workbook in read-only mode through an archive that counts the XML again
