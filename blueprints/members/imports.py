@@ -137,6 +137,7 @@ def import_members(data: bytes) -> ImportReport:
     periods = [period for row in table.rows if (period := _parse(row, lookups)) is not None]
     rows_by_number = {row.number: row for row in table.rows}
     _check_duplicates(periods, rows_by_number)
+    _check_concurrent(periods, rows_by_number)
     stored = Stored(periods)
     _check_owners(periods, stored, rows_by_number)
     if table.errors:
@@ -270,6 +271,35 @@ def _check_duplicates(periods: list[Period], rows: dict[int, Row]) -> None:
             number, start = period.key
             rows[period.row].error("member_number", f"Medlemskapet med medlemsnummer {number} fra "
                                                     f"{start:%d.%m.%Y} står også på rad {seen}.")
+
+
+def _check_concurrent(periods: list[Period], rows: dict[int, Row]) -> None:
+    """A person is a member once at a time: two rows for one person whose periods overlap under other
+    member numbers would make two concurrent memberships. The later row is refused, naming both."""
+    by_person: dict[str, list[Period]] = defaultdict(list)
+    for period in periods:
+        by_person[period.national_id].append(period)
+    for person_periods in by_person.values():
+        if len(person_periods) < 2:
+            continue
+        person_periods.sort(key=lambda p: (p.membership["start_date"], p.row))
+        latest = None  # of the periods seen so far, the one that runs longest
+        for period in person_periods:
+            if latest is not None and period.key[0] != latest.key[0] and _ends_after(latest, period.membership["start_date"]):
+                earlier, later = sorted((latest, period), key=lambda p: p.row)
+                rows[later.row].error("member_number", (
+                    f"Personen har to medlemskap samtidig: medlemsnummer {earlier.key[0]} fra "
+                    f"{earlier.key[1]:%d.%m.%Y} (rad {earlier.row}) og medlemsnummer {later.key[0]} fra "
+                    f"{later.key[1]:%d.%m.%Y} (rad {later.row}) overlapper. Rett sluttdatoen eller "
+                    "medlemsnummeret i en av radene."))
+            if latest is None or not _ends_after(latest, period.membership["end_date"] or date.max):
+                latest = period
+
+
+def _ends_after(period: Period, day: date) -> bool:
+    """Whether the period still runs on `day` or later."""
+    end = period.membership["end_date"]
+    return end is None or end >= day
 
 
 def _check_owners(periods: list[Period], stored: "Stored", rows: dict[int, Row]) -> None:
