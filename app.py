@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from models import db
-from web import formatting, logredact
+from web import formatting, logredact, textinput
 from web.access import enforce_declared_access
 from web.pages import htmx, query_args
 from web.sessions import login_manager
@@ -34,6 +34,7 @@ LANGUAGES = {"nb": "Norsk bokmål", "en": "English"}
 
 def create_app(config: dict | None = None) -> Flask:
     logredact.install()  # no identity number in any log line
+    textinput.install()  # every form's text in NFC, refused characters refused (rules.text)
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(_default_config(app))

@@ -178,7 +178,7 @@ def _parse(row: Row, lookups: Lookups) -> Period | None:
     for name in CONTACT_FIELDS:
         if row.has(name):
             person[name] = (row.parse(name, parse_postal_code) if name == "postal_code"
-                            else row.text(name, max_length=_length(Person, name)))
+                            else row.text(name, max_length=_length(Person, name), digits=name == "phone"))
 
     membership_type = row.parse("membership_type", parse_choice({t: t for t in MEMBERSHIP_TYPES}, "medlemstype"),
                                 required=True)

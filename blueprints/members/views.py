@@ -9,6 +9,7 @@ from models.codes import N_
 from models.scope import Scope
 from web.access import REGISTER_ROLES, allow
 from web.pages import render_page
+from web.textinput import refused_fields
 
 from . import bp, queries, services
 from .forms import NoteForm, PersonForm, SearchForm, choices
@@ -43,7 +44,8 @@ def search():
     in a URL or the browser's history (DOMAIN.md section 8); a GET that carries one is not searched but
     sent on to the address without it."""
     if request.method == "POST":
-        if not queries.private_search(request.form):
+        refused = refused_fields(SearchForm(request.form))  # refused text is answered here, not put in a URL
+        if not refused and not queries.private_search(request.form):
             args = {key: value for key, value in request.form.items() if key != "csrf_token" and value}
             return redirect(url_for("members.search", **args), 303)
         response = _search_page(_search_form(request.form), private=True)
@@ -59,8 +61,13 @@ def search():
 
 def _search_page(form: SearchForm, *, private: bool = False):
     """The search page (its results for htmx); `private`: answering a posted search that is not put in a
-    URL, so its results have no sort or page links (they would carry the search in their URLs)."""
+    URL, so its results have no sort or page links (they would carry the search in their URLs). Text the
+    register refuses (a NUL, a bidi override; rules.text) is not searched: its message is shown (422)."""
     filters = {name: field.data for name, field in form._fields.items()}
+    if refused := refused_fields(form):
+        result = queries.SearchResult(rows=[], count=0, page=1, pages=1)
+        return render_page("members/search.html", "members/_results.html", status=422,
+                           form=form, result=result, filters=filters, private=True, refused=refused)
     result = queries.search(current_user, filters, form.page.data or 1, current_app.config["PAGE_SIZE"])
     return render_page("members/search.html", "members/_results.html",
                        form=form, result=result, filters=filters, private=private)

@@ -104,7 +104,7 @@ def _parse(row: Row) -> Unit | None:
         for column in ADDRESS_FIELDS:
             if row.has(column):
                 values[column] = (row.parse(column, parse_postal_code) if column == "postal_code"
-                                  else row.text(column, max_length=_length(model, column)))
+                                  else row.text(column, max_length=_length(model, column), digits=column == "phone"))
     unit = Unit(row, kind, None, values)
     if kind == "employer":
         unit.key = row.parse("orgnr", parse_orgnr, required=True)
