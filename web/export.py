@@ -1,6 +1,9 @@
 """Tables as CSV (semicolon, UTF-8 with BOM, as Norwegian Excel opens it) and XLSX downloads.
 
-Cells that a spreadsheet would run as a formula (starting with = + - @) are kept as text.
+Cells that a spreadsheet would run as a formula (starting with = + - @) are kept as text. No stored
+text can make an export fail or hide what it says: a character the register refuses today (rules.text: a
+control character, which XLSX cannot hold at all, a bidi override, a zero-width character) that older data
+or another path left in the database is written as U+FFFD (�).
 """
 import csv
 import io
@@ -15,6 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from models import record
 from rules.money import format_kroner
+from rules.text import scrub
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,7 +36,7 @@ def _csv_value(value) -> str:
         return ""
     if isinstance(value, (date, datetime)):
         return value.strftime("%d.%m.%Y")
-    text = str(value)
+    text = scrub(str(value))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
@@ -40,7 +44,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([scrub(str(label)) for label in header])
     for row in rows:
         writer.writerow([_csv_value(v) for v in row])
     return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
@@ -50,10 +54,12 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
 def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append(list(header))
+    sheet.append([scrub(str(label)) for label in header])
     for row in rows:
         cells = []
         for value in row:
+            if isinstance(value, str):
+                value = scrub(value)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever it starts with
