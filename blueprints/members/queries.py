@@ -26,6 +26,7 @@ from models.dues import dues_on, rate_history
 from models.scope import Scope
 from rules.dues import Dues, DuesError
 from rules.names import name_key, prefix_upper_bound
+from rules.text import ascii_digits
 from web.pages import page_bounds
 
 COUNT_CAP = 1000
@@ -76,7 +77,7 @@ def private_search(values) -> bool:
 def classify_query(q: str) -> tuple[str, str]:
     """What a free-text search means: an identity number, a member number, or a name prefix."""
     q = " ".join((q or "").split())
-    digits = q.replace(" ", "")
+    digits = ascii_digits(q.replace(" ", ""))  # full-width or Arabic-Indic digits mean the same number
     if digits.isdigit():
         return ("national_id", digits) if len(digits) == 11 else ("member_number", digits)
     return ("name", q)

@@ -46,10 +46,15 @@ def test_the_search_form_and_the_start_pages_quick_search_post(client, officer):
         assert re.search(r'name="csrf_token"', html.split(form)[1].split("</form>")[0]), path
 
 
-@pytest.mark.parametrize("typed", ["{nid}", "{nid6} {nid5}", " {nid} "])
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize("typed", ["{nid}", "{nid6} {nid5}", " {nid} ", "{full_width}", "{arabic_indic}"])
 def test_an_identity_number_is_answered_at_once_and_kept_out_of_every_url(client, post, officer, berg, typed):
     nid = berg.person.national_id
-    q = typed.format(nid=nid, nid6=nid[:6], nid5=nid[6:])
+    q = typed.format(nid=nid, nid6=nid[:6], nid5=nid[6:], full_width=nid.translate(FULL_WIDTH),
+                     arabic_indic=nid.translate(ARABIC_INDIC))  # the digits people mean, from any keyboard
     for headers in ({}, {"HX-Request": "true"}):
         response = post("/medlemmer/", {"q": q, "status": "active", "sort": "name", "dir": "asc"}, headers=headers)
         assert response.status_code == 200
