@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from models import Branch, County, DuesCodePeriod, Employer, Employment, Person, User, db, record
 from models.user import ROLES
+from web import clock
 
 from .generator import PASSWORD, USERS, DemoSummary, DemoUnion
 from .lists import make_demo_lists
@@ -28,7 +29,7 @@ def load_demo(*, members: int, seed: int, today: date | None = None) -> DemoSumm
     """Insert the demo union in the session's transaction and write one audit row; does not commit."""
     from web.passwords import hash_password
 
-    today = today or date.today()
+    today = today or clock.today()
     summary = DemoUnion(db.session.connection(), members=members, seed=seed, today=today,
                         password_hash=hash_password(PASSWORD)).build()
     started = time.perf_counter()

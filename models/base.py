@@ -1,11 +1,13 @@
 """The database handle and the base of every model."""
 import operator
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.ext.compiler
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
+
+from web import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -24,8 +26,8 @@ db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> datetime:
-    """Timestamps are stored as naive UTC on every dialect."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Timestamps are stored as naive UTC on every dialect (the app's one clock: web.clock)."""
+    return clock.now_utc()
 
 
 class _StraightJoin(sa.sql.expression.Join):

@@ -3,6 +3,7 @@
 SQLite by default; PostgreSQL when TEST_DATABASE_URL is set. In CI (CI=true) a skipped test fails.
 """
 import os
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 
 from app import create_app, normalize_database_url
 from models import db
+from web import clock
 
 from .factories import PASSWORD, TEST_ARGON2_PARAMS, Factory
 from .pages import answer_second_factor, csrf_from, send
@@ -106,6 +108,18 @@ def client(app):
 @pytest.fixture
 def factory(session) -> Factory:
     return Factory(session)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Freeze the app's one clock (web.clock): `frozen_clock(datetime(2026, 12, 7, 23, 30))` (naive is
+    UTC) makes every "today" and every stored timestamp of the test that moment, until the test ends."""
+    def freeze(moment: datetime) -> datetime:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        monkeypatch.setattr(clock, "_now", lambda: moment)
+        return moment
+
+    return freeze
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from demo.numbers import national_id
 from models import DeductionLine, DeductionList, Employment, PaidPeriod, Workplace, db
 from models.deduction import DEVIATIONS, NOT_PAID_RESOLUTIONS
 from rules.deduction_file import COLUMNS
+from web import clock
 from web.commands import SYSTEM
 
 from .test_demo import run_demo
@@ -41,7 +42,7 @@ def nonzero(counts: dict[str, int]) -> dict[str, int]:
 
 
 def test_the_three_months_show_every_state(demo, session):
-    oldest, middle, last = demo_periods(date.today())
+    oldest, middle, last = demo_periods(clock.today())
     assert demo["lists"]["periods"] == [f"{p:%Y-%m}" for p in (oldest, middle, last)]
 
     posted = [item for item in lists_of(session, oldest) if item.state == "posted"]
@@ -57,7 +58,7 @@ def test_the_three_months_show_every_state(demo, session):
 
 
 def test_posting_the_oldest_month_made_its_members_paid_up(demo, session):
-    oldest = demo_periods(date.today())[0]
+    oldest = demo_periods(clock.today())[0]
     handled = 0
     for deduction_list in lists_of(session, oldest):
         lines = lines_of(session, deduction_list)
@@ -75,7 +76,7 @@ def test_posting_the_oldest_month_made_its_members_paid_up(demo, session):
 
 
 def test_handling_fixed_the_register(demo, session):
-    oldest = demo_periods(date.today())[0]
+    oldest = demo_periods(clock.today())[0]
     ended = session.scalars(sa.select(DeductionLine).join(DeductionList).where(
         DeductionList.period == oldest, DeductionLine.resolution == "employment_ended")).all()
     assert ended
@@ -83,13 +84,13 @@ def test_handling_fixed_the_register(demo, session):
         employer_id = session.get(DeductionList, line.list_id).employer_id
         employments = session.scalars(sa.select(Employment).join(Workplace).where(
             Employment.membership_id == line.membership_id, Workplace.employer_id == employer_id)).all()
-        assert employments and all(e.to_date is not None and e.to_date < date.today() for e in employments)
+        assert employments and all(e.to_date is not None and e.to_date < clock.today() for e in employments)
     carried = session.scalar(sa.select(DeductionLine).where(DeductionLine.carried_from_id.is_not(None)))
     assert carried is not None and carried.resolution is None and carried.origin_period == oldest
 
 
 def test_employer_file_round_trip_matches_every_line(demo, app_ctx):
-    last = demo_periods(date.today())[-1]
+    last = demo_periods(clock.today())[-1]
     deduction_list = db.session.scalar(sa.select(DeductionList).where(DeductionList.period == last)
                                        .order_by(DeductionList.expected_count.desc()).limit(1))
     lines = lines_of(db.session, deduction_list)
@@ -110,7 +111,7 @@ def test_employer_file_round_trip_matches_every_line(demo, app_ctx):
 
 
 def test_employer_file_with_deviations_gives_each_kind(demo, app_ctx):
-    last = demo_periods(date.today())[-1]
+    last = demo_periods(clock.today())[-1]
     deduction_list = db.session.scalar(sa.select(DeductionList).where(DeductionList.period == last)
                                        .order_by(DeductionList.expected_count.desc()).limit(1))
     lines = lines_of(db.session, deduction_list)

@@ -22,6 +22,7 @@ from models import (
 from models.payment import list_payments
 from rules.kid import is_valid_kid
 from rules.payment_state import PAYMENT_STATES
+from web import clock
 
 from .test_demo import run_demo
 
@@ -45,7 +46,7 @@ def test_one_payment_file_a_month_matched_by_kid(demo, session):
     transmissions = session.scalars(sa.select(PaymentTransmission).order_by(PaymentTransmission.id)).all()
     assert len(transmissions) == demo["payments"]["files"] == 3
     assert [t.transmission_date.month for t in transmissions] == [
-        (p.month % 12) + 1 for p in demo_periods(date.today())]
+        (p.month % 12) + 1 for p in demo_periods(clock.today())]
 
     payments = session.scalars(sa.select(Payment)).all()
     assert len(payments) == demo["payments"]["transactions"] == sum(t.transaction_count for t in transmissions)
@@ -59,7 +60,7 @@ def test_one_payment_file_a_month_matched_by_kid(demo, session):
 def test_unidentified_payments_are_kept(demo, session):
     unidentified = session.scalars(sa.select(Payment).where(Payment.list_id.is_(None))).all()
     assert len(unidentified) == demo["payments"]["unidentified"] == 3
-    oldest = demo_periods(date.today())[0]
+    oldest = demo_periods(clock.today())[0]
     free_text = [p for p in unidentified if p.kid is None]
     assert [p.free_text for p in free_text] == [f"Kontingent {MONTHS[oldest.month - 1]}"]
     assert free_text[0].transaction_type == 21
@@ -71,7 +72,7 @@ def test_unidentified_payments_are_kept(demo, session):
 
 
 def test_lists_in_every_payment_state(demo, session, app_ctx):
-    oldest, middle, _ = demo_periods(date.today())
+    oldest, middle, _ = demo_periods(clock.today())
     posted = lists_of(session, oldest, "posted")
     states = list_payments(posted)
     found = {state.state for state in states.values()}
@@ -99,7 +100,7 @@ def test_a_double_payment_is_reversed(demo, session, app_ctx):
 
 
 def test_posted_lists_unpaid_for_a_month_await_the_county(demo, app, session, app_ctx):
-    oldest = demo_periods(date.today())[0]
+    oldest = demo_periods(clock.today())[0]
     posted = lists_of(session, oldest, "posted")
     states = list_payments(posted)
     limit = utcnow() - timedelta(days=app.config["UNPAID_AFTER_DAYS"])
@@ -116,7 +117,7 @@ def test_posted_lists_unpaid_for_a_month_await_the_county(demo, app, session, ap
 
 
 def test_the_oldest_month_is_distributed_to_the_ore(demo, session, app_ctx):
-    oldest = demo_periods(date.today())[0]
+    oldest = demo_periods(clock.today())[0]
     run = session.scalar(sa.select(DistributionRun))
     assert run.id == demo["payments"]["run_id"] and run.period == oldest
     assert run.split.total_ore == run.paid_ore == demo["payments"]["run_paid_ore"] > 0
@@ -151,7 +152,7 @@ def test_the_same_seed_gives_the_same_payments(app_ctx):
     found = []
     for _ in range(2):
         nested = db.session.begin_nested()
-        load_demo(members=120, seed=3, today=date.today())
+        load_demo(members=120, seed=3, today=clock.today())
         found.append(fingerprint())
         nested.rollback()
     assert found[0] and found[0] == found[1]

@@ -8,8 +8,9 @@ import pytest
 from models import BranchRate, DuesCodePeriod, Employment, Membership, db
 from models.dues import load_member_facts, member_facts
 from rules.dues import DuesError, MemberFacts
+from web import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 NEXT_MONTH = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
 LONG_AGO = date(2014, 6, 1)  # before every membership below started
 

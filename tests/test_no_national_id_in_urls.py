@@ -25,6 +25,7 @@ from tests.deviations_files import csv_bytes, employer_rows, row
 from tests.factories import make_national_id
 from tests.pages import sign_in
 from tests.payments_world import APRIL, MARCH, committed_world, pay
+from web import clock
 from web.commands import SYSTEM
 
 MAX_PAGES = 400  # per role
@@ -154,9 +155,9 @@ def world(app, factory, session):
         transfers.start_transfer(world.north_officer, cecilie, world.south.id, first_of_next_month(), None,
                                  cecilie.version)
         bjorn = members["Bjørn"]
-        withdrawals.withdraw(world.north_officer, bjorn, version=bjorn.version, code=6, end_date=date.today(),
+        withdrawals.withdraw(world.north_officer, bjorn, version=bjorn.version, code=6, end_date=clock.today(),
                              note="Går over til et annet forbund", receiving_union="Et annet forbund",
-                             today=date.today())
+                             today=clock.today())
         members["Eva"].person.return_mail = True
         db.session.commit()
     return world
@@ -167,7 +168,7 @@ def lists_file(deduction_list, *, drop, add) -> bytes:
 
 
 def first_of_next_month() -> date:
-    today = date.today()
+    today = clock.today()
     return (today.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 

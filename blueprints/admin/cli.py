@@ -4,12 +4,12 @@ account's sessions where it should (blocking, a new password, a new second facto
 summary (`--json`: one JSON object) and exits 0, 1 when refused (with the reasons), 2 on wrong usage."""
 import json
 import sys
-from datetime import date
 
 import click
 import sqlalchemy as sa
 
 from models import User, db
+from web import clock
 from web.commands import refuse
 from web.formatting import norwegian_datetime
 
@@ -49,7 +49,7 @@ def create_command(username, role, branches, counties, employers, password_stdin
                    full_name, email, totp_secret, as_json):
     """Create a personal, active account with its scopes."""
     password = _read_password()
-    declared = declaration_date.date() if declaration_date else date.today()
+    declared = declaration_date.date() if declaration_date else clock.today()
     try:
         user = create_user(username, role, password, branches=branches, counties=counties, employers=employers,
                            declaration_date=declared, full_name=full_name, email=email, totp_secret=totp_secret)

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from models import AccountRequest, Branch, County, Employer, User, UserScope, changes, db, record, utcnow
 from models.user import ROLES, SCOPE_KINDS
 from rules.idnumbers import InvalidNumber, parse_orgnr
+from web import clock
 from web.passwords import hash_password, password_problem
 from web.sessions import end_sessions
 
@@ -120,7 +121,7 @@ def _create(problems, username: str, role: str, password: str, scopes: list[tupl
     if problem := password_problem(password):
         problems.append(("password", problem))
     _check_access(problems, role, scopes)
-    _check_declaration(problems, declaration_date, date.today())
+    _check_declaration(problems, declaration_date, clock.today())
     secret = None
     if totp_secret is not None:
         secret = normalize_totp_secret(totp_secret)
@@ -165,7 +166,7 @@ def create_user(username: str, role: str, password: str, *, branches=(), countie
             problems.append(("counties", _("Fylkeskrets %(number)s finnes ikke.", number=number)))
         scopes.append(("county", county_id))
     scopes += [("employer", i) for i in _employer_ids(problems, employers)]
-    return _create(problems, username, role, password, scopes, declaration_date=declaration_date or date.today(),
+    return _create(problems, username, role, password, scopes, declaration_date=declaration_date or clock.today(),
                    full_name=full_name, email=email, totp_secret=totp_secret, actor=actor, how="")
 
 

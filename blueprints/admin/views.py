@@ -4,7 +4,6 @@ a new account, and a branch's requests for a new officer's account with the coun
 
 A generated password is shown once, on the answer to the POST that made it (never stored in the session
 or the audit log, and the page is not cached)."""
-from datetime import date
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +11,7 @@ from flask_login import current_user
 
 from models import AccountRequest, User
 from models.scope import Scope
+from web import clock
 from web.access import allow
 from web.pages import render_page
 
@@ -240,7 +240,7 @@ def decide(request_id: int):
             try:
                 if action == "approve":
                     user, password = services.approve_request(current_user, account_request,
-                                                              form.declaration_date.data, today=date.today())
+                                                              form.declaration_date.data, today=clock.today())
                 else:
                     services.refuse_request(current_user, account_request, form.note.data)
             except services.Refused as error:
@@ -252,4 +252,4 @@ def decide(request_id: int):
                 flash(_("Forespørselen om konto for %(name)s er avvist.", name=account_request.full_name), "success")
                 return redirect(url_for("admin.requests"), 303)
     return render_page("admin/decide.html", status=status, form=form, message=message,
-                       row=queries.request_rows([account_request])[0], today=date.today())
+                       row=queries.request_rows([account_request])[0], today=clock.today())

@@ -1,5 +1,4 @@
 """Deduction lists: the overview of all lists, uploading files, forming a month as a job, the deviation report."""
-from datetime import date
 
 from flask import current_app, redirect, request, url_for
 from flask_babel import gettext as _
@@ -8,7 +7,7 @@ from flask_login import current_user
 from models import DeductionList
 from models.deduction import list_loads, month_start, previous_period
 from models.scope import Scope
-from web import jobs
+from web import clock, jobs
 from web.access import REGISTER_ROLES, allow
 from web.export import table_response
 from web.pages import render_page
@@ -51,7 +50,7 @@ def overview():
                                        current_app.config["PAGE_SIZE"])
     earlier = None
     if result.newest is not None:
-        earlier = overview_queries.earlier_open(current_user, filters, result.newest, date.today())
+        earlier = overview_queries.earlier_open(current_user, filters, result.newest, clock.today())
     return render_page("deviations/overview.html", "deviations/_overview.html", form=form, result=result,
                        earlier=earlier)
 
@@ -92,7 +91,7 @@ def form_month():
     elif form.errors:
         status = 422
     if request.method == "GET":
-        form.periode.data = f"{previous_period(month_start(date.today())):%m.%Y}"
+        form.periode.data = f"{previous_period(month_start(clock.today())):%m.%Y}"
     return render_page("deviations/form_month.html", status=status, form=form, message=message, busy=busy,
                        job=None)
 
@@ -120,5 +119,5 @@ def report(list_id: int):
                 f"{deduction_list.branch.number}")
         return table_response(fmt, name, overview_queries.REPORT_HEADER,
                               overview_queries.report_rows(deduction_list, lines, fmt, foreign))
-    return render_page("deviations/report.html", deduction_list=deduction_list, lines=lines, today=date.today(),
+    return render_page("deviations/report.html", deduction_list=deduction_list, lines=lines, today=clock.today(),
                        foreign=foreign)

@@ -12,6 +12,7 @@ from models.deduction import LIST_STATES
 from rules.csvfile import ParseError
 from rules.deduction_file import parse_month
 from rules.payment_state import PAYMENT_STATES
+from web import clock
 
 strip = [lambda v: v.strip() if v else v]
 
@@ -81,6 +82,6 @@ class FormMonthForm(FlaskForm):
         if not field.data:
             raise ValidationError(_l("Skriv måneden (MM.ÅÅÅÅ)."))
         period = period_of(field.data)
-        if period > date.today().replace(day=1):
+        if period > clock.today().replace(day=1):
             raise ValidationError(_l("Måneden har ikke begynt ennå; lister dannes for en måned som er begynt."))
         self.period = period

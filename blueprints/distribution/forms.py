@@ -8,6 +8,7 @@ from wtforms.validators import ValidationError
 
 from rules.csvfile import ParseError
 from rules.deduction_file import parse_month
+from web import clock
 
 strip = [lambda v: v.strip() if v else v]
 
@@ -21,7 +22,7 @@ def period_of(text: str | None) -> date:
         period = parse_month(text)
     except ParseError as error:
         raise ValidationError(str(error)) from error
-    if period > date.today().replace(day=1):
+    if period > clock.today().replace(day=1):
         raise ValidationError(_l("Måneden har ikke begynt ennå; en fordeling gjelder en måned som er begynt."))
     return period
 

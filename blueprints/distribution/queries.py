@@ -34,6 +34,7 @@ from models.receiving import period_text
 from models.scope import Scope
 from rules.distribution import PART_NAMES, PARTS, Split
 from rules.idnumbers import format_account
+from web import clock
 from web.export import money_cell
 
 from .services import BranchPlan, Plan
@@ -146,7 +147,7 @@ def branch_lines(run: DistributionRun, branch_id: int) -> tuple[list[Distributio
 
 def held_payment(line: DistributionLine) -> ListPayment:
     """A held-back line's payment state as it was at the run: its amount and what was paid by then."""
-    return ListPayment(line.due_ore, [(line.run.created_at.date(), line.paid_ore)])
+    return ListPayment(line.due_ore, [(clock.oslo_date(line.run.created_at), line.paid_ore)])
 
 
 @dataclass
@@ -251,7 +252,7 @@ def preview_rows(plan: Plan) -> PreviewRows:
     branches and employers read in two queries."""
     branches = _by_id(Branch, {line.branch_id for line in plan.lines + plan.held})
     employers = _by_id(Employer, {line.employer_id for line in plan.held})
-    today = date.today()
+    today = clock.today()
     return PreviewRows(
         sorted(((branches[branch_id], branches[branch_id].account, share)
                 for branch_id, share in plan.by_branch().items()), key=lambda row: row[0].number),

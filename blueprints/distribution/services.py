@@ -42,6 +42,7 @@ from rules.distribution import Split, adjustment, split_list
 from rules.dues import DuesError, Rates, rates_on
 from rules.money import format_kroner
 from rules.payment_state import UNPAID
+from web import clock
 
 Refused = changes.Refused
 CHUNK = 200  # lists read between two progress reports
@@ -230,7 +231,7 @@ def run_distribution(period: date, user, progress=None) -> DistributionRun | Non
     """Distribute: store the run whole and audit it. None when there is nothing to distribute."""
     if getattr(user, "role", None) != "central":
         raise Refused(None, _("Bare sentralregisteret kan kjøre fordelingen."))
-    if period > date.today().replace(day=1):
+    if period > clock.today().replace(day=1):
         raise Refused("period", _("%(period)s er ikke kommet ennå.", period=period_text(period)))
     plan = plan_distribution(period, progress)
     if plan.empty:

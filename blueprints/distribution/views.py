@@ -4,7 +4,6 @@ central registry's transfer list for the bank. Runs are never changed: there is 
 
 Branch officers and counties see the runs of their own branches and only their branches' figures
 (queries.py); only the central registry previews, runs and reads the transfer list."""
-from datetime import date
 
 from flask import make_response, redirect, request, url_for
 from flask_babel import gettext as _
@@ -14,7 +13,7 @@ from models.codes import N_
 from models.deduction import month_start, previous_period
 from models.receiving import period_text
 from rules.distribution import PART_NAMES
-from web import jobs
+from web import clock, jobs
 from web.access import REGISTER_ROLES, allow
 from web.export import table_response
 from web.pages import is_htmx, render_page
@@ -31,7 +30,7 @@ BUSY = N_("En fordeling kjører allerede. Vent til den er ferdig før du starter
 def _period_form(data=None) -> PeriodForm:
     form = PeriodForm(data)
     if data is None or "periode" not in data:
-        form.periode.data = f"{previous_period(month_start(date.today())):%m.%Y}"
+        form.periode.data = f"{previous_period(month_start(clock.today())):%m.%Y}"
     return form
 
 
@@ -129,7 +128,7 @@ def branch_report(run_id: int, branch_id: int):
         return table_response(fmt, name, queries.report_header(), queries.report_rows(lines + held, fmt))
     return render_page("distribution/branch_report.html", run=run, share=share, lines=lines, held=held,
                        held_payment=queries.held_payment, part_names=PART_NAMES, account_text=queries.account_text,
-                       today=date.today())
+                       today=clock.today())
 
 
 @bp.route("/<int:run_id>/linje/<int:line_id>/medlemmer")
@@ -152,4 +151,4 @@ def transfers(run_id: int):
                               queries.transfer_rows(rows, fmt))
     return render_page("distribution/transfers.html", run=run, rows=rows,
                        total=sum(row.amount_ore for row in rows), missing=sum(1 for row in rows if not row.account),
-                       today=date.today())
+                       today=clock.today())

@@ -5,7 +5,6 @@ Exit status: 0 on success, 1 on refused input (with the reasons), 2 on wrong usa
 import dataclasses
 import json
 import sys
-from datetime import date
 
 import click
 
@@ -14,6 +13,7 @@ from rules.csvfile import ParseError, parse_date, parse_kroner, parse_percent
 from rules.dues import DuesError, rates_on, working_dues
 from rules.kid import KidError, make_kid, parse_kid
 from rules.money import plain_amount
+from web import clock
 
 from . import bp
 
@@ -49,7 +49,7 @@ def quote_command(rate, pay, on, step50, reserved, secondary, as_json):
     if reasons:
         _refuse(reasons, as_json)
     try:
-        rates = rates_on(rate_history(), values.get("date", date.today()))
+        rates = rates_on(rate_history(), values.get("date", clock.today()))
         if "step50" in values:
             rates = dataclasses.replace(rates, step50_ore=values["step50"])
         dues = working_dues(values["pay"], values["rate"], rates, home_reserved=reserved, secondary=secondary)

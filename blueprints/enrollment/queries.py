@@ -27,6 +27,7 @@ from models.counter import next_number
 from models.dues import load_member_facts, rate_history
 from models.scope import Scope
 from rules.dues import Dues, DuesError, member_dues, rates_on
+from web import clock
 from web.formatting import OSLO
 
 TRANSFER_CODE = 1  # enrolled as a transfer between branches: never in the new-members queue
@@ -234,7 +235,7 @@ def start_queue(user, start: date, end: date, *, include_notified: bool = False,
             group.rows.append(row)
         row.position_bp += position_bp
         row.workplaces.append(workplace)
-    _add_dues([row for group in groups.values() for row in group.rows], today or date.today())
+    _add_dues([row for group in groups.values() for row in group.rows], today or clock.today())
     return list(groups.values())
 
 

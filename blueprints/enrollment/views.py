@@ -1,6 +1,5 @@
 """Enrollment: the form that starts from the identity number, the welcome letter, and the queue of new
 members whose employers are to start deducting their dues."""
-from datetime import date
 from decimal import Decimal
 
 from flask import flash, redirect, request, url_for
@@ -15,6 +14,7 @@ from models.scope import Scope
 from rules.dues import DuesError
 from rules.lifecycle import week_of
 from rules.money import format_kroner, format_percent
+from web import clock
 from web.access import REGISTER_ROLES, allow
 from web.export import table_response
 from web.pages import render_page
@@ -56,7 +56,7 @@ def _step_two(lookup: LookupForm, back: str | None, prefill=None):
     except services.Refused as refused:
         lookup.national_id.errors.append(str(refused))
         return render_page(*STEP_TEMPLATES, status=422, lookup=lookup, back=back)
-    data = {"national_id": national_id.number, "start_date": date.today()}
+    data = {"national_id": national_id.number, "start_date": clock.today()}
     if person is not None:
         record("read", "person", person.id, "Slått opp ved innmelding (tidligere medlem)", person_id=person.id)
         data.update({name: getattr(person, name) for name in services.PERSON_FIELDS},
@@ -168,14 +168,14 @@ def _enrollment(form: EnrollmentForm) -> services.Enrollment:
 @allow(*REGISTER_ROLES)
 def welcome_letter(membership_id: int):
     membership = Scope.of(current_user).get_or_404(Membership, membership_id, *queries.MEMBERSHIP_LOADS)
-    day = max(membership.start_date, date.today())  # what they pay from now on
+    day = max(membership.start_date, clock.today())  # what they pay from now on
     try:
         dues, dues_error = dues_on(membership, day), None
     except DuesError as error:
         dues, dues_error = None, str(error)
     record("read", "membership", membership.id, "Velkomstbrev vist", person_id=membership.person_id)
     return render_page("enrollment/welcome_letter.html", membership=membership, person=membership.person,
-                       dues=dues, dues_error=dues_error, dues_day=day, today=date.today())
+                       dues=dues, dues_error=dues_error, dues_day=day, today=clock.today())
 
 
 # --- the queue "new members to put on deduction" --------------------------------------------------
@@ -185,7 +185,7 @@ def _period(values):
     notified, and the status: 422 when a date was wrong (the default is used instead)."""
     form = PeriodForm(values)
     form.validate()
-    monday, sunday = week_of(date.today())
+    monday, sunday = week_of(clock.today())
     start, end = form.fra.data or monday, form.til.data or sunday
     if start > end:
         form.til.errors.append(gettext("Til-datoen kan ikke være før fra-datoen."))
@@ -237,7 +237,7 @@ def notice(employer_id: int):
                                  employer_id=employer.id)
     rows = groups[0].rows if groups else []
     return render_page("enrollment/notice.html", status=status, employer=employer, rows=rows, start=start,
-                       end=end, senders=sorted({row.unit for row in rows}), today=date.today(),
+                       end=end, senders=sorted({row.unit for row in rows}), today=clock.today(),
                        period_args=_period_args(form))
 
 

@@ -1,5 +1,4 @@
 """Views for dues code and membership type changes, and the A/L/O review with its income letters."""
-from datetime import date
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -8,6 +7,7 @@ from flask_login import current_user
 
 from models.codes import MEMBERSHIP_TYPES
 from rules.lifecycle import REVIEWED_CODES, type_change_targets
+from web import clock
 from web.access import REGISTER_ROLES, allow
 from web.pages import render_page
 
@@ -72,7 +72,7 @@ def change_type(membership_id: int):
     if form.validate_on_submit():
         try:
             change_services.change_type(current_user, membership, form.new_type.data, form.branch.data,
-                                        form.from_date.data, form.reason.data, _form_version(), date.today())
+                                        form.from_date.data, form.reason.data, _form_version(), clock.today())
         except EditConflict:
             conflict = True
             membership = change_queries.active_membership(current_user, membership_id)
@@ -95,7 +95,7 @@ def dues_code_review():
     valid = form.validate()  # a wrong number of months is shown next to its field, and not used
     result = change_queries.review(
         current_user, form.kode.data if form.kode.data in REVIEWED_CODES else None,
-        form.mer_enn.data if valid else None, date.today(),
+        form.mer_enn.data if valid else None, clock.today(),
         request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"],
     )
     return render_page("members/change_review.html", None, form=form, result=result)
@@ -108,6 +108,6 @@ def dues_code_letters():
     if not ids:
         flash(_("Velg minst ett medlem å skrive brev til."), "error")
         return redirect(url_for("members.dues_code_review"), 303)
-    rows = change_queries.letter_rows(current_user, ids, date.today())
+    rows = change_queries.letter_rows(current_user, ids, clock.today())
     change_services.audit_letters(rows)
-    return render_page("members/change_letters.html", None, rows=rows, today=date.today())
+    return render_page("members/change_letters.html", None, rows=rows, today=clock.today())

@@ -1,5 +1,4 @@
 """The actions that change member data: change, flush, audit. The request commits."""
-from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -8,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import Person, PersonNote, db, record
 from models.audit import FIELD_LABELS, diff
 from rules.names import person_name_key
+from web import clock
 from web.idnumber import parse_national_id
 
 PERSON_FIELDS = [
@@ -52,7 +52,7 @@ def update_person(user, person: Person, data: dict, form_version: int) -> dict:
     if "return_mail" in values:
         values["return_mail"] = bool(values["return_mail"])
         if values["return_mail"] and not person.return_mail:
-            values["return_mail_since"] = date.today()
+            values["return_mail_since"] = clock.today()
         elif not values["return_mail"]:
             values["return_mail_since"] = None
     changes = diff(person, list(values), values)
@@ -79,9 +79,9 @@ def set_return_mail(person: Person, flagged: bool) -> None:
     if person.return_mail == flagged:
         return
     changes = diff(person, ["return_mail", "return_mail_since"],
-                   {"return_mail": flagged, "return_mail_since": date.today() if flagged else None})
+                   {"return_mail": flagged, "return_mail_since": clock.today() if flagged else None})
     person.return_mail = flagged
-    person.return_mail_since = date.today() if flagged else None
+    person.return_mail_since = clock.today() if flagged else None
     db.session.flush()
     summary = "Returpost registrert" if flagged else "Returpost fjernet"
     record("update", "person", person.id, summary, person_id=person.id, changes=changes)

@@ -1,5 +1,3 @@
-from datetime import date
-
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -7,6 +5,7 @@ from flask_login import current_user
 from models import Person
 from models.codes import N_
 from models.scope import Scope
+from web import clock
 from web.access import REGISTER_ROLES, allow
 from web.pages import render_page
 from web.textinput import refused_fields
@@ -104,7 +103,7 @@ def card(person_id: int):
     if tab == "notater":
         context["note_form"] = NoteForm()
     if tab == "kontingent":
-        context["dues_histories"] = [(m, queries.dues_history(m, date.today())) for m in context["memberships"]]
+        context["dues_histories"] = [(m, queries.dues_history(m, clock.today())) for m in context["memberships"]]
     return render_page("members/card.html", "members/_card_tab.html", **context)
 
 

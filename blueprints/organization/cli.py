@@ -1,11 +1,11 @@
 """`flask org ...` commands."""
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 
 from models import db
+from web import clock
 from web.commands import MAX_IMPORT_BYTES, read_file
 
 from . import bp
@@ -17,7 +17,7 @@ from .imports import import_organization
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the summary.")
 def import_command(file: Path, as_json: bool):
     """Counties, branches, sections, employers and workplaces from an older register's CSV file."""
-    report = import_organization(read_file(file, MAX_IMPORT_BYTES, as_json), today=date.today())
+    report = import_organization(read_file(file, MAX_IMPORT_BYTES, as_json), today=clock.today())
     if report.ok:
         db.session.commit()
     else:

@@ -1,12 +1,12 @@
 """The organization area: the dues rate table (with the preview of a new row) and the branches with
 their rates over time."""
-from datetime import date
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from models.dues import RATE_FIELDS
+from web import clock
 from web.access import REGISTER_ROLES, allow
 from web.pages import render_page
 
@@ -27,12 +27,12 @@ def index():
 @bp.route("/satser")
 @allow(*REGISTER_ROLES)
 def rates():
-    return render_page("organization/rates.html", rows=queries.rate_rows(date.today()))
+    return render_page("organization/rates.html", rows=queries.rate_rows(clock.today()))
 
 
 def _rate_form_page(form: RateForm, row=None):
     """Preview or save the row in the form; the page again with the preview or the errors."""
-    today = date.today()
+    today = clock.today()
     preview = None
     if form.validate_on_submit():
         try:
@@ -69,7 +69,7 @@ def new_rate():
 @allow("central")
 def edit_rate(rate_id: int):
     row = queries.get_rate(rate_id)
-    if row.valid_from <= date.today():
+    if row.valid_from <= clock.today():
         return render_page("organization/rate_locked.html", status=409 if request.method == "POST" else 200,
                            row=row, message=services.RateInForce.text())
     form = RateForm(obj=row if request.method == "GET" else None)
@@ -80,7 +80,7 @@ def edit_rate(rate_id: int):
 @allow("central")
 def delete_rate(rate_id: int):
     row = queries.get_rate(rate_id)
-    today = date.today()
+    today = clock.today()
     if row.valid_from <= today:
         return render_page("organization/rate_locked.html", status=409, row=row,
                            message=services.RateInForce.text())
@@ -98,12 +98,12 @@ def delete_rate(rate_id: int):
 @bp.route("/fagforeninger")
 @allow(*REGISTER_ROLES)
 def branches():
-    return render_page("organization/branches.html", lines=queries.branches(current_user, date.today()))
+    return render_page("organization/branches.html", lines=queries.branches(current_user, clock.today()))
 
 
 def _branch_page(branch, form: BranchRateForm | None, status: int = 200):
     return render_page("organization/branch.html", status=status, branch=branch, form=form,
-                       history=queries.branch_rate_history(branch, date.today()))
+                       history=queries.branch_rate_history(branch, clock.today()))
 
 
 @bp.route("/fagforeninger/<int:branch_id>")
@@ -120,7 +120,7 @@ def add_branch_rate(branch_id: int):
     form = BranchRateForm()
     if form.validate_on_submit():
         try:
-            services.set_branch_rate(branch, form.valid_from.data, form.rate_bp.data, date.today())
+            services.set_branch_rate(branch, form.valid_from.data, form.rate_bp.data, clock.today())
         except services.FieldError as error:
             form[error.field].errors.append(str(error))
         else:

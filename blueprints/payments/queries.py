@@ -13,6 +13,7 @@ from models import Branch, DeductionList, Employer, ListPayment, Payment, Paymen
 from models.deduction import POSTED
 from models.payment import list_amount_sql, list_paid_sql
 from models.scope import Scope
+from web import clock
 from web.pages import page_bounds
 
 SUGGESTION_LIMIT = 25  # lists suggested by amount (a KID typo is always shown)
@@ -173,6 +174,6 @@ def unpaid(user, days: int, now: datetime, page: int | None, page_size: int) -> 
         stmt = stmt.limit(page_size).offset((page - 1) * page_size)
     lists = db.session.scalars(stmt).all()
     states = list_payments(lists)
-    today: date = now.date()
-    rows = [UnpaidRow(dl, states[dl.id], (today - dl.posted_at.date()).days) for dl in lists]
+    today: date = clock.oslo_date(now)  # days in Oslo's calendar
+    rows = [UnpaidRow(dl, states[dl.id], (today - clock.oslo_date(dl.posted_at)).days) for dl in lists]
     return Page(rows, count, page or 1, pages)

@@ -4,7 +4,6 @@ the county's queue of posted lists not paid.
 
 Only the central registry imports, sees transmissions and matches by hand; the counties see the
 unidentified payments and their queue. Branch officers and employer contacts see none of it."""
-from datetime import date
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -14,7 +13,7 @@ from models import Payment, utcnow
 from models.codes import N_
 from models.scope import Scope
 from rules.money import format_kroner
-from web import jobs
+from web import clock, jobs
 from web.access import allow
 from web.export import money_cell, table_response
 from web.pages import render_page
@@ -180,7 +179,7 @@ def _unpaid_rows(rows: list[queries.UnpaidRow], fmt: str):
         dl, state = row.deduction_list, row.payment
         yield [dl.employer.name, dl.employer.orgnr, f"{dl.branch.number} {dl.branch.name}", f"{dl.period:%m.%Y}",
                dl.kid, money(state.amount_ore), money(state.paid_ore), money(state.owing_ore), _(state.label),
-               dl.posted_at.date(), row.days]
+               clock.oslo_date(dl.posted_at), row.days]
 
 
 @bp.route("/ubetalte")
@@ -189,7 +188,7 @@ def unpaid():
     days, now = _unpaid_days(), utcnow()
     if (fmt := request.args.get("format")) in EXPORT_FORMATS:
         result = queries.unpaid(current_user, days, now, None, _page_size())
-        return table_response(fmt, f"ubetalte-trekklister-{date.today():%Y-%m-%d}", UNPAID_HEADER,
+        return table_response(fmt, f"ubetalte-trekklister-{clock.today():%Y-%m-%d}", UNPAID_HEADER,
                               _unpaid_rows(result.rows, fmt))
     result = queries.unpaid(current_user, days, now, _page_number(), _page_size())
     return render_page("payments/unpaid.html", "payments/_unpaid.html", result=result, days=days)

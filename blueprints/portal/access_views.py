@@ -1,11 +1,11 @@
 """Employer portal, access: the public request for access (with the employer's workplaces loaded by
 htmx), the county's queue and decision, handing over to a successor and the successor's acceptance."""
-from datetime import date
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from web import clock
 from web.access import allow, public
 from web.pages import is_htmx, render_page
 from web.passwords import MIN_PASSWORD_LENGTH
@@ -108,7 +108,7 @@ def access_decide(request_id: int):
             try:
                 if action == "approve":
                     user = services.approve(current_user, access_request, form.declaration_date.data,
-                                            today=date.today())
+                                            today=clock.today())
                 else:
                     services.refuse(current_user, access_request, form.note.data)
             except services.Refused as error:
@@ -120,7 +120,7 @@ def access_decide(request_id: int):
                     flash(_("Forespørselen fra %(name)s er avvist.", name=access_request.full_name), "success")
                 return redirect(url_for("portal.access_queue"), 303)
     return render_page("portal/access_decide.html", status=status, form=form, message=message,
-                       row=services.row_for(access_request), today=date.today())
+                       row=services.row_for(access_request), today=clock.today())
 
 
 # --- handing over -------------------------------------------------------------------------------------

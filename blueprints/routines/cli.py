@@ -1,13 +1,13 @@
 """`flask routines daily [--date YYYY-MM-DD] [--json]`: the changes that happen by themselves.
 
 One transaction, committed at the end; audited as done by the system. Exit 0; 2 on a bad --date."""
-from datetime import date
 
 import click
 import sqlalchemy as sa
 
 from models import db
 from rules.csvfile import ParseError, parse_date
+from web import clock
 
 from . import bp
 from .services import run_daily
@@ -19,7 +19,7 @@ from .services import run_daily
 def daily_command(on: str | None, as_json: bool):
     """U becomes P after the month of turning 67; pupils over 20 go to their county's follow-up queue."""
     try:
-        day = parse_date(on) if on else date.today()
+        day = parse_date(on) if on else clock.today()
     except ParseError as error:
         raise click.BadParameter(str(error), param_hint="--date") from error
     result = run_daily(day)

@@ -1,10 +1,9 @@
-from datetime import date
-
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from models.lifecycle import FOLLOW_UP_KINDS
+from web import clock
 from web.access import allow
 from web.pages import render_page
 
@@ -46,7 +45,7 @@ def mark_done(follow_up_id: int):
 @allow("central")
 def daily():
     if request.method == "POST":
-        result = services.run_daily(date.today(), current_user)
+        result = services.run_daily(clock.today(), current_user)
         flash(result.message, "success")
         return redirect(url_for("routines.daily"), 303)
     return render_page("routines/daily.html", None, last_run=queries.last_run())

@@ -1,6 +1,5 @@
 """Transfers between branches: start one from the member card, the queue of transfers under way with
 accept and refuse, and the monthly report of transfers not yet received with reminders."""
-from datetime import date
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -8,6 +7,7 @@ from flask_login import current_user
 
 from models import Membership, utcnow
 from models.scope import Scope
+from web import clock
 from web.access import REGISTER_ROLES, allow
 from web.pages import render_page
 
@@ -50,7 +50,7 @@ def start(membership_id: int):
             return redirect(url_for("transfer.queue"), 303)
     if request.method == "GET":
         form.version.data = membership.version
-        form.transfer_date.data = services.first_of_next_month(date.today())
+        form.transfer_date.data = services.first_of_next_month(clock.today())
     elif status != 409 and (problem or error or form.errors):
         status = 422
     return render_page("transfer/start.html", status=status, form=form, membership=membership,
@@ -61,7 +61,7 @@ def _queue_page(status: int = 200, error: str | None = None, refuse_form: Refuse
                 refusing: int | None = None):
     incoming, outgoing = queries.queue(current_user, utcnow())
     return render_page("transfer/queue.html", status=status, incoming=incoming, outgoing=outgoing,
-                       today=date.today(), error=error, refuse_form=refuse_form or RefuseForm(formdata=None),
+                       today=clock.today(), error=error, refuse_form=refuse_form or RefuseForm(formdata=None),
                        refusing=refusing)
 
 
@@ -104,7 +104,7 @@ def refuse(transfer_id: int):
 
 
 def _report_page(month_text: str | None, status: int = 200, error: str | None = None):
-    today = date.today()
+    today = clock.today()
     try:
         month = parse_month(month_text, today)
     except ValueError as problem:

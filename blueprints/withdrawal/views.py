@@ -10,6 +10,7 @@ from flask_login import current_user
 from models import Membership
 from models.scope import Scope
 from rules.lifecycle import week_of
+from web import clock
 from web.access import REGISTER_ROLES, allow
 from web.export import table_response
 from web.pages import render_page
@@ -40,7 +41,7 @@ def withdraw(membership_id: int):
             services.withdraw(
                 current_user, membership, version=request.form.get("version", 0, type=int),  # garbled is stale
                 code=form.code.data, end_date=form.end_date.data, note=form.note.data,
-                receiving_union=form.receiving_union.data, today=date.today(),
+                receiving_union=form.receiving_union.data, today=clock.today(),
             )
         except services.Conflict as error:
             message, status = error.message, 409
@@ -56,7 +57,7 @@ def withdraw(membership_id: int):
                     code=membership.withdrawal_code, date=format(membership.end_date, "%d.%m.%Y")), "success")
             return redirect(url_for("withdrawal.done", membership_id=membership.id), 303)
     if request.method == "GET":
-        form.end_date.data = date.today()
+        form.end_date.data = clock.today()
     if request.method == "GET" or status == 409:
         form.version.data = membership.version
     if status == 200 and (form.errors or message):
@@ -86,7 +87,7 @@ def transfer_form(membership_id: int):
         abort(404)  # only a transfer to another union has a transfer form
     held = [i for i in membership.insurances if i.covers(membership.end_date)]
     return render_page("withdrawal/transfer_form.html", membership=membership, insurances=held,
-                       receiving_union=queries.receiving_union(membership), today=date.today())
+                       receiving_union=queries.receiving_union(membership), today=clock.today())
 
 
 # --- the "stop deduction" queue -----------------------------------------------------------------
@@ -97,7 +98,7 @@ def _period(formdata) -> tuple[PeriodForm, date | None, date | None]:
     form.validate()
     if form.errors:
         return form, None, None
-    start = form.fra.data or week_of(date.today())[0]
+    start = form.fra.data or week_of(clock.today())[0]
     end = form.til.data or start + timedelta(days=6)
     if end < start:
         form.til.errors.append(_("Til-datoen kan ikke være før fra-datoen."))
@@ -142,7 +143,7 @@ def notice(employer_id: int):
                               queries.export_rows(groups))
     rows = groups[0].rows if groups else []
     return render_page("withdrawal/notice.html", employer=employer, rows=rows, start=start, end=end,
-                       period=_period_args(start, end), units=sorted({row.unit for row in rows}), today=date.today())
+                       period=_period_args(start, end), units=sorted({row.unit for row in rows}), today=clock.today())
 
 
 def _marked(count: int, start: date, end: date):
@@ -175,7 +176,7 @@ def mark_member(membership_id: int):
     membership = Scope.of(current_user).get_or_404(Membership, membership_id, *queries.MEMBERSHIP_LOADS)
     form, start, end = _period(request.form)
     if start is None:
-        start, end = week_of(membership.end_date or date.today())
+        start, end = week_of(membership.end_date or clock.today())
     try:
         count = services.mark_stop_notified(current_user, [membership])
     except services.Refused as error:

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from models import County, db
 from rules.lifecycle import add_months
+from web import clock
 
 from ..factories import Factory
 
@@ -30,7 +31,7 @@ def routine_seed(live_app, seed) -> RoutineSeed:
     """Members of their own branch, so that no other browser test's counts change."""
     with live_app.app_context():
         engine = db.engine
-    today = date.today()
+    today = clock.today()
     with sa.orm.Session(engine) as session:
         f = Factory(session)
         county = session.scalar(sa.select(County).where(County.number == 46))
@@ -58,7 +59,7 @@ def test_officer_puts_a_member_on_a_and_prints_the_income_letter(page, routine_s
     expect(page.get_by_role("heading", level=1)).to_have_text("Endre kontingentkode")
     expect(page.get_by_label("Ny kontingentkode").locator("option[value=W]")).to_have_count(0)
 
-    since = add_months(date.today(), -7).replace(day=1)
+    since = add_months(clock.today(), -7).replace(day=1)
     page.get_by_label("Ny kontingentkode").select_option("A")
     page.get_by_label("Gjelder fra (DD.MM.ÅÅÅÅ)").fill(since.strftime("%d.%m.%Y"))
     page.get_by_role("button", name="Lagre ny kode").click()

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from models import db
+from web import clock
 
 from ..factories import PASSWORD, Factory
 
@@ -64,7 +65,7 @@ def sign_in(page, username):
 
 def test_a_transfer_is_started_by_one_branch_and_accepted_by_the_other(page, browser, live_server, transfer_seed):
     seed = transfer_seed
-    first_of_next_month = (date.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    first_of_next_month = (clock.today().replace(day=1) + timedelta(days=32)).replace(day=1)
     last_day_here = first_of_next_month - timedelta(days=1)
 
     # The giving branch starts the transfer from the member card.

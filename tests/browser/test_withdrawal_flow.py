@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from models import db
+from web import clock
 
 from ..factories import PASSWORD, Factory
 
@@ -58,7 +59,7 @@ def test_officer_withdraws_a_member_and_finds_them_in_the_stop_queue(page, live_
 
     page.get_by_role("link", name="Meld ut").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Meld ut Trond Utvik")
-    today = date.today().strftime("%d.%m.%Y")
+    today = clock.today().strftime("%d.%m.%Y")
     expect(page.get_by_label("Siste dag som medlem")).to_have_value(today)
 
     # Without a code the form says so next to the field, and nothing happens.

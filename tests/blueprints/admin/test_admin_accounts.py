@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from models import AuditLog, RecoveryCode, User
 from tests.factories import PASSWORD
 from tests.pages import csrf_from, send, sign_in, text
+from web import clock
 
 NEW_PASSWORD = "blå-fjord-sykkel-lanterne"
 
@@ -223,7 +224,7 @@ def test_refused_input_is_told_next_to_the_field_and_nothing_is_stored(app, worl
 
 def test_a_declaration_in_the_future_is_refused(app, world, session):
     client = sign_in(app, world.central)
-    tomorrow = (date.today() + timedelta(days=1)).strftime("%d.%m.%Y")
+    tomorrow = (clock.today() + timedelta(days=1)).strftime("%d.%m.%Y")
     response = send(client, "/admin/brukere/ny", new_account_form(declaration_date=tomorrow,
                                                                   branches=[str(world.lag_a.id)]))
     assert response.status_code == 422

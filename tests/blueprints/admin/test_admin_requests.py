@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from models import AccountRequest, AuditLog, User
 from tests.pages import csrf_from, send, sign_in, text
+from web import clock
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def test_central_decides_requests_of_every_county(app, world, session):
 
 @pytest.mark.parametrize("date_typed, message", [
     ("", "Skriv datoen da taushetserklæringen ble signert. Ingen konto uten signert taushetserklæring."),
-    ((date.today() + timedelta(days=1)).strftime("%d.%m.%Y"), "Datoen kan ikke være fram i tid."),
+    ((clock.today() + timedelta(days=1)).strftime("%d.%m.%Y"), "Datoen kan ikke være fram i tid."),
     ("32.01.2026", None),
 ])
 def test_no_account_without_the_signed_declaration(app, world, session, date_typed, message):

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditLog, User
+from web import clock
 
 GOOD_PASSWORD = "et-langt-og-godt-passord"
 
@@ -46,7 +47,7 @@ def test_creates_an_account_that_can_log_in(run, factory, session, client, login
 
 def test_the_declaration_is_dated_today_unless_given(run, session):
     assert run("sentral.person", "--role", "central", "--password-stdin").exit_code == 0
-    assert user_named(session, "sentral.person").declaration_date == date.today()
+    assert user_named(session, "sentral.person").declaration_date == clock.today()
 
 
 def test_county_and_employer_scopes(run, factory, session):

@@ -15,6 +15,7 @@ from models import DeductionList, Job, db
 from models.deduction import months_between
 from tests.deviations_files import csv_bytes, people_rows, reported
 from tests.factories import make_national_id
+from web import clock
 
 JANUARY, DECEMBER = date(2026, 1, 1), date(2025, 12, 1)
 
@@ -243,7 +244,7 @@ def test_open_deviations_of_earlier_months_are_shown_with_their_age(client, logi
     html = client.get("/trekklister/").get_data(as_text=True)
     section = earlier_section(html)
     assert "Åpne avvik fra tidligere måneder" in section
-    age = months_between(DECEMBER, date.today().replace(day=1))
+    age = months_between(DECEMBER, clock.today().replace(day=1))
     rows = re.findall(r"<tr>(.*?)</tr>", section.split("<tbody>")[1], re.S)
     assert len(rows) == 1  # Berg on December's list; January's deviations are in the newest period shown
     assert "Berg, Test" in rows[0] and "12.2025" in rows[0] and "Mangler på listen" in rows[0]
@@ -274,7 +275,7 @@ def test_no_earlier_deviations_when_the_oldest_month_is_shown(client, login, fac
 def test_central_forms_a_month_and_sees_the_result(client, login, post, factory, world):
     login(world["central"])
     page = client.get("/trekklister/dann").get_data(as_text=True)
-    last_month = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    last_month = (clock.today().replace(day=1) - timedelta(days=1)).replace(day=1)
     assert f'value="{last_month:%m.%Y}"' in page
     assert 'href="/trekklister/dann"' in client.get("/trekklister/").get_data(as_text=True)
 

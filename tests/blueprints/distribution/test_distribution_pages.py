@@ -8,7 +8,7 @@ import csv
 import html
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from models import DistributionLine, DistributionRun, Job, db
 from models.job import RUNNING
 from tests.pages import sign_in, text
 from tests.payments_world import MARCH, committed_world, pay_committed
+from web import clock
 
 PREVIEW = "/fordeling/forhandsvisning?periode=2026-03"
 CHECKED = "Jeg har kontrollert forhåndsvisningen. Fordelingen kan ikke endres etterpå."
@@ -144,7 +145,7 @@ def test_the_index_offers_a_new_distribution_for_last_month_to_the_central_regis
     client = sign_in(app, world.central)
     page = client.get("/fordeling/").get_data(as_text=True)
     assert "Ny fordeling" in page and 'action="/fordeling/forhandsvisning"' in page
-    last = date.today().replace(day=1) - timedelta(days=1)
+    last = clock.today().replace(day=1) - timedelta(days=1)
     assert f'value="{last:%m.%Y}"' in page
     assert "Ingen fordelinger ennå." in page
     officer = sign_in(app, world.north_officer).get("/fordeling/").get_data(as_text=True)
@@ -268,7 +269,7 @@ def test_a_branch_officer_sees_only_the_own_branch_of_a_run(app, run, paid):
     assert "overforinger" not in page
     index = client.get("/fordeling/").get_data(as_text=True)
     listed = text(re.search(r"<tbody>(.*?)</tbody>", index, re.S).group(1))
-    assert listed == f"{run.id} til og med 03.2026 {run.created_at:%d.%m.%Y} 1 0 1 950,00 kr 540,00 kr"
+    assert listed == f"{run.id} til og med 03.2026 {clock.oslo_date(run.created_at):%d.%m.%Y} 1 0 1 950,00 kr 540,00 kr"
 
 
 def test_a_run_without_the_branch_is_404_for_its_officer(app, session, world):

@@ -18,6 +18,7 @@ from models import (
 )
 from rules.idnumbers import InvalidNumber, parse_national_id
 from tests.factories import make_national_id
+from web import clock
 
 START = date(2026, 3, 2)
 NEW_ID = make_national_id(date(1990, 4, 12))
@@ -95,7 +96,7 @@ def test_an_unknown_number_leads_to_an_empty_person_form(client, officer, post, 
     assert f'name="national_id" type="hidden" value="{NEW_ID}"' in html
     assert re.search(r'name="first_name" required type="text" value=""', html)
     assert f'<option selected value="branch-{branch.id}">4601 Bergen Fagforening</option>' in html
-    assert f'value="{date.today():%d.%m.%Y}"' in html  # the start date is today unless changed
+    assert f'value="{clock.today():%d.%m.%Y}"' in html  # the start date is today unless changed
 
 
 def test_an_invalid_number_is_refused_at_step_one(client, officer, post):
@@ -386,7 +387,7 @@ def test_employer_contacts_may_not_enroll(factory, client, login, post):
 
 
 def test_the_start_date_may_be_typed_as_iso(client, officer, post, session, branch, section):
-    today = date.today()
+    today = clock.today()
     response = post("/innmelding/ny", form_data(branch, section, start_date=f"{today:%Y-%m-%d}"))
     assert response.status_code == 303
     session.expire_all()

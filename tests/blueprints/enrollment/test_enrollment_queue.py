@@ -2,14 +2,14 @@
 without members out of scope, with the payroll notice, the export and the notified marks."""
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from models import AuditLog, Employment, Membership
-from web.formatting import OSLO
+from web import clock
 
 PERIOD = {"fra": "02.03.2026", "til": "08.03.2026"}
 IN_PERIOD = date(2026, 3, 3)
@@ -93,7 +93,7 @@ def test_a_row_shows_the_member_and_the_dues_of_the_start_date(client, officer, 
 
 
 def test_the_queue_defaults_to_this_week(client, officer, factory, branch, employers):
-    monday = date.today() - timedelta(days=date.today().weekday())
+    monday = clock.today() - timedelta(days=clock.today().weekday())
     factory.member(branch, workplace=employers["kommune"], start=monday + timedelta(days=6), first_name="Sunniva",
                    last_name="Søndag")
     factory.member(branch, workplace=employers["kommune"], start=monday - timedelta(days=1), first_name="Forrige",
@@ -179,7 +179,7 @@ def test_marking_a_group_stores_date_and_who_and_is_audited(client, officer, pos
     assert groups(page) == {"Bergen kommune": ["Dahl, Carl"]}  # the notified are hidden ...
     shown = client.get("/innmelding/ny-trekk", query_string={**PERIOD, "varslede": "y"}).get_data(as_text=True)
     assert groups(shown)["Haukeland universitetssjukehus"] == ["Aas, Anne", "Berg, Bodil"]  # ... unless asked for
-    assert shown.count(f"Varslet {datetime.now(OSLO):%d.%m.%Y} av Test branch") == 2
+    assert shown.count(f"Varslet {clock.now_oslo():%d.%m.%Y} av Test branch") == 2
 
 
 def test_a_group_mark_touches_only_the_members_the_page_listed(client, officer, post, session, world, employers):

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditLog, Membership, MembershipChange
+from web import clock
 
 CONFLICT = "Noen andre har endret dette medlemskapet mens du arbeidet. Last siden på nytt og prøv igjen."
 
@@ -169,7 +170,7 @@ def test_a_second_active_main_membership_is_refused(client, county_user, factory
 
 @pytest.mark.parametrize("from_date, message", [
     ("2014-12-31", "Fra-datoen kan ikke være før medlemskapet startet (01.01.2015)."),
-    ((date.today() + timedelta(days=1)).isoformat(), "Fra-datoen kan ikke være fram i tid: endringen gjelder straks."),
+    ((clock.today() + timedelta(days=1)).isoformat(), "Fra-datoen kan ikke være fram i tid: endringen gjelder straks."),
     ("32.01.2026", "«32.01.2026» er ikke en gyldig dato."),
     ("", "Skriv datoen endringen gjelder fra."),
 ])

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from models import AuditLog, Person, PersonNote
 from tests.factories import make_national_id
+from web import clock
 
 CONFLICT = "Noen andre lagret endringer på dette medlemmet mens du redigerte."
 
@@ -242,7 +243,7 @@ def test_return_mail_set_and_cleared_shows_in_the_return_mail_list(client, offic
     response = post(f"/medlemmer/{member.person_id}/returpost", {"flagged": "1"})
     assert response.status_code == 303
     card = client.get(response.location).get_data(as_text=True)
-    assert "Returpost registrert." in card and "Returpost siden " + date.today().strftime("%d.%m.%Y") in card
+    assert "Returpost registrert." in card and "Returpost siden " + clock.today().strftime("%d.%m.%Y") in card
     listed = client.get("/medlemmer/returpost").get_data(as_text=True)
     assert "Bækkelund, Åse" in listed and "Gamleveien 1, 0150 Oslo" in listed
 
@@ -258,5 +259,5 @@ def test_return_mail_through_the_edit_form(client, officer, member, post, sessio
     assert post(f"/medlemmer/{member.person_id}/endre",
                 {**form_of(client, member.person_id), "return_mail": "y"}).status_code == 303
     person = stored(session, member.person_id)
-    assert person.return_mail and person.return_mail_since == date.today()
+    assert person.return_mail and person.return_mail_since == clock.today()
     assert "Bækkelund, Åse" in client.get("/medlemmer/returpost").get_data(as_text=True)

@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditLog, BranchRate
+from web import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 NEXT_MONTH = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 

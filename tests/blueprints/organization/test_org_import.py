@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from models import AuditLog, Branch, County, Employer, Section, Workplace
 from tests.factories import make_orgnr
+from web import clock
 
 ACCOUNT = "86011117947"
 HEADER = ["kind", "number", "name", "parent", "orgnr", "address", "postal_code", "city", "founded", "account", "rate"]
@@ -108,7 +109,7 @@ def test_changed_address_and_rate_update_the_matched_units(app, session, tmp_pat
     session.expire_all()
     branch = session.scalar(sa.select(Branch).where(Branch.number == 7101))
     assert branch.address == "Nyveien 9"
-    month_start = date.today().replace(day=1)
+    month_start = clock.today().replace(day=1)
     assert [(r.valid_from, r.rate_bp) for r in branch.rates] == [(date(2008, 3, 1), 175), (month_start, 180)]
 
 

@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditLog, DuesRate, Employment
+from web import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 NEXT_MARCH = date(TODAY.year + 1, 3, 1)
 
 # The 2022 row with new figures: the cap reference and home insurance up, the benefit fund down.

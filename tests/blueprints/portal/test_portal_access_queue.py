@@ -5,7 +5,7 @@ Fylke Øst has "Aker sykehus HF" (workplaces "Sengepost 3" and "Kjøkkenet" of L
 "Bergen kommune" (workplace "Rådhuset" of Lag V)."""
 import json
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from blueprints.deviations import services as deviations
 from models import AccessRequest, AuditLog, DeductionList, User, UserScope, db
 from tests.pages import send, sign_in
+from web import clock
 from web.passwords import hash_password
 
 CHOSEN = "mitt-eget-passord-123"
@@ -38,7 +39,7 @@ def world(factory, session, app):
         row = AccessRequest(full_name=name, email=email, employer_id=employer.id, county_id=county.id,
                             workplace_ids=json.dumps([w.id for w in workplaces]) if workplaces else None,
                             password_hash=chosen_hash, state=fields.pop("state", "pending"),
-                            created_at=datetime.utcnow() - timedelta(days=days_old), **fields)
+                            created_at=clock.now_utc() - timedelta(days=days_old), **fields)
         session.add(row)
         session.flush()
         return row
@@ -81,9 +82,9 @@ def test_central_sees_every_request(app, world):
 
 def test_decided_requests_of_the_last_30_days_are_shown_below(app, world):
     world.request("Gammel Avvist", "gammel@aker.example", world.aker, world.east, state="refused",
-                  decided_at=datetime.utcnow() - timedelta(days=40), decision_note="For lenge siden")
+                  decided_at=clock.now_utc() - timedelta(days=40), decision_note="For lenge siden")
     world.request("Ny Avvist", "ny@aker.example", world.aker, world.east, state="refused",
-                  decided_at=datetime.utcnow() - timedelta(days=3), decision_note="Ukjent person")
+                  decided_at=clock.now_utc() - timedelta(days=3), decision_note="Ukjent person")
     html = sign_in(app, world.county_officer).get("/portal/foresporsler").get_data(as_text=True)
     decided = re.search(r'<table class="grid access-decided">.*?</table>', html, re.S).group(0)
     assert "Ny Avvist" in decided and "Ukjent person" in decided and "Avvist" in decided
@@ -154,7 +155,7 @@ def test_a_request_without_workplaces_gives_the_whole_employer(app, world, sessi
 
 @pytest.mark.parametrize("value, message", [
     ("", "Skriv datoen da taushetserklæringen ble signert."),
-    ((date.today() + timedelta(days=1)).strftime("%d.%m.%Y"), "Datoen kan ikke være fram i tid."),
+    ((clock.today() + timedelta(days=1)).strftime("%d.%m.%Y"), "Datoen kan ikke være fram i tid."),
 ])
 def test_approving_needs_the_declaration_date_not_in_the_future(app, world, session, value, message):
     client = sign_in(app, world.county_officer)

@@ -2,7 +2,7 @@
 accepts with the link he passes on and chooses a password; Fylke Øst approves; the access moves to her
 account and Ola loses it (with nothing left, his account is blocked and his sessions end)."""
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from models import AccessRequest, AuditLog, User, UserScope, UserSession
 from tests.factories import PASSWORD
 from tests.pages import csrf_from, send, sign_in
+from web import clock
 
 CHOSEN = "karis-eget-passord-42"
 LINK = re.compile(r'<p class="invitation-link"><a href="(http://localhost/portal/overta/[^"]+)">')
@@ -154,7 +155,7 @@ def test_an_expired_invitation_is_a_neutral_404(app, world, session):
     ola = sign_in(app, world.ola)
     link = invite(ola)
     invitation = the_request(session)
-    invitation.created_at = datetime.utcnow() - timedelta(days=15)
+    invitation.created_at = clock.now_utc() - timedelta(days=15)
     session.flush()
     client = app.test_client()
     response = client.get(link)

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditLog, DuesCodePeriod, FollowUp, Membership
+from web import clock
 
 
 @pytest.fixture
@@ -139,7 +140,7 @@ def test_a_bad_date_is_refused_and_nothing_runs(app, world, session):
 @pytest.fixture
 def due_today(factory, county):
     """Members the routine changes whatever day the tests run: 70 and 22 years old."""
-    today = date.today()
+    today = clock.today()
     return {
         "disabled": factory.member(factory.branch(county), dues_code="U", start=date(2010, 1, 1),
                                    birth=date(today.year - 70, 1, 1)),

@@ -1,10 +1,11 @@
 """The monthly report of transfers not yet received, oldest first, with reminders."""
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from models import AuditLog, Transfer
+from web import clock
 
 
 def rows(client, month: str | None = None) -> list[str]:
@@ -42,7 +43,7 @@ def test_pending_transfers_started_by_the_end_of_the_month_are_listed_oldest_fir
 def test_the_report_defaults_to_this_month(client_for, world, start_transfer):
     transfer = start_transfer()
     html = client_for("county_n").get("/overforing/rapport").get_data(as_text=True)
-    assert f'value="{date.today():%Y-%m}"' in html and f'<tr id="transfer-{transfer.id}">' in html
+    assert f'value="{clock.today():%Y-%m}"' in html and f'<tr id="transfer-{transfer.id}">' in html
     assert 'class="printable"' in html
 
 
@@ -55,7 +56,7 @@ def test_a_month_that_is_no_month_is_told(client_for, world):
 def test_a_reminder_is_stored_audited_and_shown(client_for, world, start_transfer, session, send):
     transfer = start_transfer()
     version = transfer.version
-    month = f"{date.today():%Y-%m}"
+    month = f"{clock.today():%Y-%m}"
     response = send(client_for("a"), f"/overforing/{transfer.id}/paminnelse", {"maned": month})
     assert response.status_code == 303 and response.location == f"/overforing/rapport?maned={month}"
 
@@ -64,11 +65,11 @@ def test_a_reminder_is_stored_audited_and_shown(client_for, world, start_transfe
     assert transfer.reminded_at is not None
     assert transfer.version == version  # a reminder is no decision: open accept forms stay valid
     [(_, row)] = rows(client_for("a"), month)
-    assert f"påminnet {date.today():%d.%m.%Y}" in row and "Send påminnelse igjen" in row
+    assert f"påminnet {clock.today():%d.%m.%Y}" in row and "Send påminnelse igjen" in row
     row = session.scalar(sa.select(AuditLog).where(AuditLog.entity == "transfer", AuditLog.entity_id == transfer.id,
                                                    AuditLog.action == "update"))
     assert row.actor == world.users["a"].username and row.summary.startswith("Påminnelse om overføring til")
-    assert f"påminnet {date.today():%d.%m.%Y}" in client_for("b").get("/overforing/").get_data(as_text=True)
+    assert f"påminnet {clock.today():%d.%m.%Y}" in client_for("b").get("/overforing/").get_data(as_text=True)
 
     assert send(client_for("b"), f"/overforing/{transfer.id}/motta", {"version": version}).status_code == 303
 

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from models import AuditLog, DuesCodePeriod, Membership, Transfer
+from web import clock
 
 CONFLICT = "Noen andre har endret dette medlemskapet mens du arbeidet. Last siden på nytt og prøv igjen."
 
@@ -45,7 +46,7 @@ def test_the_form_proposes_the_first_of_next_month_and_every_other_branch(client
     response = client_for("a").get(f"/overforing/ny/{world.member.id}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    first = (date.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    first = (clock.today().replace(day=1) + timedelta(days=32)).replace(day=1)
     assert f'value="{first:%d.%m.%Y}"' in html
     assert f">{world.b.number} Fjellby Fagforening</option>" in html
     assert f">{world.c.number} Sjøvik Fagforening</option>" in html  # another county's branch too

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from models import AuditLog, DuesCodePeriod, Employment, InsurancePeriod, Membership
 from rules.lifecycle import add_months
+from web import clock
 
 CONFLICT = "Noen andre har endret dette medlemskapet mens du arbeidet. Last siden på nytt og prøv igjen."
-TODAY = date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from models import AuditLog, Employment, Membership
+from web import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 MONDAY = TODAY - timedelta(days=TODAY.weekday())
 THIS_WEEK = MONDAY + timedelta(days=2)
 LAST_MONTH = MONDAY - timedelta(days=30)
