@@ -65,6 +65,7 @@ from netsgiro.records import (
     TransmissionStart,
 )
 
+from rules import filekind
 from rules.csvfile import ParseError, RowError, decode
 from rules.kid import is_valid_kid
 from rules.money import format_kroner
@@ -380,6 +381,17 @@ def _kroner(ore: int) -> str:
     return f"{format_kroner(ore)} kr"
 
 
+def _not_a_text_file(data: bytes) -> str | None:
+    """What a file given as the payment file is, told by its first bytes, when it is no text file."""
+    if data.startswith(filekind.OLE2_MAGIC):
+        return "et gammelt Excel-regneark (XLS)"
+    if data[:1024].lstrip().startswith(filekind.PDF_MAGIC):
+        return "en PDF"
+    if filekind.is_zip(data):
+        return "en zip-fil (for eksempel et Excel- eller OpenDocument-regneark)"
+    return None
+
+
 def read_payment_file(data: bytes) -> PaymentFile:
     """The transmission in an OCR giro file, all or nothing (see the module's docstring).
 
@@ -390,6 +402,9 @@ def read_payment_file(data: bytes) -> PaymentFile:
     if len(data) > MAX_FILE_BYTES:
         return _refused(f"Filen er for stor ({len(data) // (1024 * 1024)} MB); høyst "
                         f"{MAX_FILE_BYTES // (1024 * 1024)} MB er tillatt.")
+    if what := _not_a_text_file(data):
+        return _refused(f"Filen er {what}, ikke bankens innbetalingsfil (OCR giro: en tekstfil med linjer på "
+                        "80 tegn). Hent innbetalingsfilen fra banken og last den opp på nytt.")
     try:
         text = decode(data)
     except ParseError as error:

@@ -402,6 +402,19 @@ def test_an_avtalegiro_file_is_refused_in_one_line():
                                                       "importeres her.")]
 
 
+@pytest.mark.parametrize("data, what", [
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "et gammelt Excel-regneark (XLS)"),
+    (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "en PDF"),
+    (b"PK\x03\x04" + bytes(26) + b"mimetype", "en zip-fil (for eksempel et Excel- eller OpenDocument-regneark)"),
+])
+def test_a_file_that_is_no_text_file_is_named_in_one_line(data, what):
+    """A spreadsheet or a PDF given as the bank's payment file: one line saying what it is, not an
+    error about its character set."""
+    assert errors_of(data) == [(None, None, f"Filen er {what}, ikke bankens innbetalingsfil (OCR giro: en "
+                                            "tekstfil med linjer på 80 tegn). Hent innbetalingsfilen fra banken "
+                                            "og last den opp på nytt.")]
+
+
 def test_the_digest_is_the_content_whatever_the_line_endings():
     first = read_payment_file(EXAMPLE).digest
     assert first and len(first) == 64
