@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, flash, request, session
+from flask import current_app, flash, g, request, session
 from flask_babel import gettext as _
 from flask_login import LoginManager, login_user, logout_user
 
@@ -68,7 +68,17 @@ def load_user(user_id: str):
         return None
     if now - user_session.last_seen > LAST_SEEN_RESOLUTION:
         user_session.last_seen = now
+    g.user_session = user_session  # kept for the request: the identity map holds rows only weakly
     return user_session.user
+
+
+def current_session() -> UserSession | None:
+    """The signed-in request's session row (loaded once per request by load_user)."""
+    sid = session.get("sid")
+    if not sid:
+        return None
+    kept = g.get("user_session")
+    return kept if kept is not None and kept.id == sid else db.session.get(UserSession, sid)
 
 
 @login_manager.unauthorized_handler

@@ -18,10 +18,11 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from flask import current_app, redirect, request, session, url_for
+from flask import current_app, redirect, request, url_for
 
 from models import RecoveryCode, User, UserSession, db, utcnow
 from web.passwords import verify_password
+from web.sessions import current_session
 
 ISSUER = "Medlemsregister"
 STEP_SECONDS = 30
@@ -78,11 +79,6 @@ def login_step(user: User) -> str | None:
     if required(user):
         return ENROL
     return None
-
-
-def current_session() -> UserSession | None:
-    sid = session.get("sid")
-    return db.session.get(UserSession, sid) if sid else None
 
 
 def pending_step(user: User, user_session: UserSession | None = None) -> str | None:
