@@ -11,7 +11,9 @@ spare.
 import logging
 import re
 
-NATIONAL_ID = re.compile(r"(?<!\d)\d{6}[ +]?\d{5}(?!\d)")
+# eleven digits, also with one separator after the birth date as people type it (space, +, -, ., /) or
+# as a URL carries it (%20, %2B, %2F)
+NATIONAL_ID = re.compile(r"(?<!\d)\d{6}(?:[ +.\-/]|%20|%2[bBfF])?\d{5}(?!\d)")
 MASK = "[11 digits]"
 _formatter = logging.Formatter()
 _installed = False
