@@ -23,7 +23,6 @@ from models import (
     Employer,
     User,
     UserScope,
-    UserSession,
     Workplace,
     changes,
     db,
@@ -35,6 +34,7 @@ from models.portal import APPROVED, INVITED, PENDING, REFUSED
 from models.scope import Scope
 from rules.idnumbers import InvalidNumber, parse_orgnr
 from web.passwords import hash_password
+from web.sessions import end_sessions
 
 MAX_PENDING_PER_EMAIL = 3  # requests from one address waiting at once
 MAX_PER_ADDRESS_PER_HOUR = 10  # public requests from one network address
@@ -277,8 +277,7 @@ def _take_scopes_from(actor, old: User, access_request: AccessRequest, new: User
     if not old.scopes and not old.blocked:
         old.blocked = True
         changes["sperret"] = [False, True]
-        db.session.execute(sa.update(UserSession).where(
-            UserSession.user_id == old.id, UserSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    end_sessions(old)  # its scopes changed: every session of the old contact ends at once
     db.session.flush()
     record("update", "user", old.id,
            f"{old.username} overleverte tilgangen til {access_request.employer.name} til {new.username}"
