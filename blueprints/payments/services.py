@@ -149,6 +149,9 @@ def import_payment_file(user, data: bytes, filename: str | None = None) -> Payme
     if not parsed.ok:
         return PaymentImport(errors=list(parsed.errors))
     outcome = PaymentImport(data_sender=parsed.data_sender, transmission_number=parsed.transmission_number)
+    existing = _existing(parsed.data_sender, parsed.transmission_number)
+    if existing is not None:  # the file imported before stays "already imported" whatever is set since
+        return _seen_before(outcome, existing, parsed.digest)
     accounts = union_accounts()
     if accounts:
         errors = _payee_errors(parsed, accounts)
@@ -159,9 +162,6 @@ def import_payment_file(user, data: bytes, filename: str | None = None) -> Payme
         outcome.notes.append(_(
             "Mottakerkontoen (%(accounts)s) er ikke kontrollert: fagforeningens kontoer (UNION_ACCOUNTS) er ikke satt opp.",
             accounts=", ".join(dict.fromkeys(_account_text(a.account) for a in parsed.assignments))))
-    existing = _existing(parsed.data_sender, parsed.transmission_number)
-    if existing is not None:
-        return _seen_before(outcome, existing, parsed.digest)
 
     kids = _lists_by_kid({t.kid for t in parsed.transactions if t.kid is not None})
     now = utcnow()

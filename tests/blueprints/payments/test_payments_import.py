@@ -354,6 +354,17 @@ def test_without_union_accounts_any_account_is_accepted_and_the_outcome_says_so(
     assert paid_ore_for_list(deduction_list.id) == 190_000
 
 
+
+def test_a_file_imported_before_union_accounts_was_set_is_still_already_imported(app, deduction_list, monkeypatch):
+    """Setting UNION_ACCOUNTS later does not turn the file imported before into a refused one."""
+    monkeypatch.setitem(app.config, "UNION_ACCOUNTS", "")
+    data = payment_file(deduction_list.kid, account=OTHER_ACCOUNT)
+    assert services.import_payment_file(CENTRAL, data).ok
+    monkeypatch.setitem(app.config, "UNION_ACCOUNTS", OURS)
+    again = services.import_payment_file(CENTRAL, data)
+    assert again.ok and again.already and not again.errors
+    assert paid_ore_for_list(deduction_list.id) == 190_000
+
 # --- an AvtaleGiro file (issue 13, item 6) --------------------------------------------------------
 
 def test_cli_refuses_an_avtalegiro_file_in_one_line(app, tmp_path):
