@@ -6,9 +6,9 @@ import json
 import sys
 
 import click
-import sqlalchemy as sa
 
 from models import User, db
+from models.user import find_account
 from web import clock
 from web.commands import refuse
 from web.formatting import norwegian_datetime
@@ -73,10 +73,8 @@ def create_command(username, role, branches, counties, employers, password_stdin
 
 
 def _account(username: str, as_json: bool) -> User:
-    """The account with this username, in any letter case (as login finds it)."""
-    found = db.session.scalars(sa.select(User).where(
-        sa.func.lower(User.username) == sa.func.lower(username.strip())).limit(2)).all()
-    user = found[0] if len(found) == 1 else None
+    """The account with this username, in any letter case (as login finds it: models.user.find_account)."""
+    user = find_account(username)
     if user is None:
         refuse(f"Fant ingen konto med brukernavnet «{username}».", as_json)
     return user

@@ -144,14 +144,6 @@ class QueueRow:
     decided_by: User | None
 
 
-def get_request(user, request_id: int) -> AccessRequest:
-    access_request = db.session.scalar(sa.select(AccessRequest).where(
-        AccessRequest.id == request_id, Scope.of(user).where(AccessRequest)))
-    if access_request is None:
-        abort(404)
-    return access_request
-
-
 def queue(user) -> tuple[list[QueueRow], list[QueueRow]]:
     """(pending requests oldest first, requests decided in the last 30 days newest first)."""
     base = sa.select(AccessRequest).where(Scope.of(user).where(AccessRequest)).options(selectinload(AccessRequest.employer))

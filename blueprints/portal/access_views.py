@@ -5,6 +5,8 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from models import AccessRequest
+from models.scope import Scope
 from web import clock
 from web.access import allow, public
 from web.pages import is_htmx, render_page
@@ -95,7 +97,7 @@ def access_queue():
 @bp.route("/foresporsler/<int:request_id>", methods=["GET", "POST"])
 @allow("county", "central")
 def access_decide(request_id: int):
-    access_request = services.get_request(current_user, request_id)
+    access_request = Scope.of(current_user).get_or_404(AccessRequest, request_id)
     form = DecideForm()
     message, status = None, 200
     if request.method == "POST":
