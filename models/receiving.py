@@ -6,7 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from rules.reconcile import UNEXPECTED, Expected, Reported, reconcile
+from rules.reconcile import UNEXPECTED, Expected, Outcome, Reported, reconcile
 
 from .audit import record
 from .base import db, utcnow
@@ -38,21 +38,33 @@ def receive(deduction_list: DeductionList, reported: list[Reported], *, source: 
     """The employer's real list arrives: compare it with the expected lines and store the outcome.
     Returns the count of each status. A list is received once: a new file does not replace it.
     `workplaces`: reported row → workplace of a person the payroll office added in the portal (their
-    line belongs to that workplace, so a contact answering for it sees it; models.scope)."""
+    line belongs to that workplace, so a contact answering for it sees it; models.scope). Such a row is
+    compared only with the expected lines of its own workplace: paired with another workplace's line it
+    would vanish from the adding contact's view, telling it that the person is a member (DOMAIN.md
+    section 1); it stays an unexpected line of its workplace, beside the other line."""
     if deduction_list.received:
         raise Refused(None, _("Listen for %(period)s er allerede mottatt.", period=period_text(deduction_list.period)))
     run = db.session.connection().execute  # Core rows and statements: no ORM work per line
     expected_rows = run(sa.select(
         DeductionLine.id, DeductionLine.membership_id, DeductionLine.national_id, DeductionLine.member_number,
         DeductionLine.name, DeductionLine.position_bp, DeductionLine.pay_basis_ore, DeductionLine.branch_rate_bp,
-        DeductionLine.cap_ore, DeductionLine.expected_insurance_ore,
+        DeductionLine.cap_ore, DeductionLine.expected_insurance_ore, DeductionLine.workplace_id,
     ).where(DeductionLine.list_id == deduction_list.id, DeductionLine.expected,
             DeductionLine.carried_from_id.is_(None)).order_by(DeductionLine.id)).all()
     expected = [Expected(row.membership_id, row.national_id, row.member_number, row.name, row.position_bp or 0,
                          row.pay_basis_ore, row.branch_rate_bp or 0, row.cap_ore or 0, row.expected_insurance_ore or 0)
                 for row in expected_rows]
     line_ids = {row.membership_id: row.id for row in expected_rows}
-    outcomes = reconcile(expected, reported)
+    workplaces = workplaces or {}
+    own = {(row.national_id, row.workplace_id) for row in expected_rows}
+    apart = {line.row for line in reported
+             if line.row in workplaces and (line.national_id, workplaces[line.row]) not in own}
+    outcomes = reconcile(expected, [line for line in reported if line.row not in apart])
+    if apart:  # the rows added elsewhere are unexpected, in the order of the list as reported
+        outcomes = [outcome for outcome in outcomes if outcome.status != UNEXPECTED] + sorted(
+            [outcome for outcome in outcomes if outcome.status == UNEXPECTED]
+            + [Outcome(UNEXPECTED, None, line) for line in reported if line.row in apart],
+            key=lambda outcome: outcome.reported.row)
 
     # a person not expected is linked to the register when the identity number is a member's
     unexpected = [outcome.reported for outcome in outcomes if outcome.status == UNEXPECTED]
@@ -74,7 +86,7 @@ def receive(deduction_list: DeductionList, reported: list[Reported], *, source: 
             "list_id": deduction_list.id, "national_id": reported_line.national_id, "name": reported_line.name,
             "member_number": member_number, "expected": False, "membership_id": membership_id,
             "person_id": person_id, "origin_period": deduction_list.period,
-            "workplace_id": (workplaces or {}).get(reported_line.row),
+            "workplace_id": workplaces.get(reported_line.row),
         })
     table = DeductionLine.__table__
     if updates:

@@ -206,10 +206,10 @@ def send(list_id: int):
     except StaleDataError:
         db.session.rollback()
         return _list_page(Scope.of(current_user).get_or_404(DeductionList, list_id, *list_loads()), message=_(CONFLICT), status=409)
-    if approved.sent:
+    if approved.sent:  # the KID pays the whole list, not only the part this contact approved
         flash(_("Trekklisten for %(period)s er godkjent og sendt til fagforeningen. Å betale: %(amount)s kr med "
                 "KID %(kid)s.", period=period_text(deduction_list.period),
-                amount=format_kroner(approved.report.total_ore), kid=deduction_list.kid), "success")
+                amount=format_kroner(list_payment(deduction_list).amount_ore), kid=deduction_list.kid), "success")
     else:
         flash(_("Din del av trekklisten for %(period)s er godkjent (%(parts)s). Listen sendes til fagforeningen "
                 "når resten av den er godkjent.", period=period_text(deduction_list.period),
