@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from models import DeductionLine, DeductionList, PortalEntry, changes, db, record, utcnow
 from models.codes import N_
@@ -296,11 +298,25 @@ class Approved:
     sent: bool  # every part approved: the list went to the union
 
 
+def _take_turn(deduction_list: DeductionList) -> None:
+    """Approving a part changes the list: its version goes up first. Of two contacts approving the last two
+    parts at once, the second waits for the first and is then told (StaleDataError, the page's 409),
+    instead of each seeing the other's part as waiting and the list never being sent."""
+    taken = db.session.execute(
+        sa.update(DeductionList)
+        .where(DeductionList.id == deduction_list.id, DeductionList.version == deduction_list.version)
+        .values(version=DeductionList.version + 1).execution_options(synchronize_session=False)).rowcount
+    if taken != 1:
+        raise StaleDataError(f"deduction list {deduction_list.id} was changed meanwhile")
+    set_committed_value(deduction_list, "version", deduction_list.version + 1)
+
+
 def approve(user, deduction_list: DeductionList) -> Approved:
     """Approve the user's part of the list: the lines of its workplaces not approved yet, or for a
     contact of the whole employer everything not approved yet. The approval is recorded per part (who,
     when, lines and amount); when every part with lines is approved the whole list is sent."""
     _check_not_sent(deduction_list)
+    _take_turn(deduction_list)
     parts = queries.list_parts(user, deduction_list)
     now = parts.mine_pending
     if parts.parts and not now:

@@ -210,6 +210,26 @@ def test_approving_approves_only_the_contacts_part_and_the_union_sees_who(app, w
     assert shown(sent, world) == {"Dahl", "Dal"}
 
 
+def test_of_two_contacts_approving_at_once_the_second_is_told(app, world, session):
+    """The list's version goes up with each approval: a contact whose page was read before another
+    contact's approval was committed gets the conflict (409 on the page), not a list that is never sent."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from blueprints.portal import services
+
+    ward = sign_in(app, world["users"]["ward"])
+    found = lines(session, world)
+    rows = {f"r{found[name].id}-outcome": "deducted" for name in ("Aas", "Alm", "Bakke")}
+    assert ward.post(world["url"], data={**rows, "handling": "save", "csrf_token": ward.csrf}).status_code == 303
+    with app.app_context():
+        seen = db.session.get(DeductionList, world["list_id"])  # as the ward contact's request read it
+        db.session.execute(sa.update(DeductionList).where(DeductionList.id == world["list_id"])
+                           .values(version=DeductionList.version + 1)  # another contact's approval, committed
+                           .execution_options(synchronize_session=False))
+        with pytest.raises(StaleDataError):
+            services.approve(db.session.get(type(world["users"]["ward"]), world["users"]["ward"].id), seen)
+
+
 def test_a_contact_of_the_whole_employer_approves_all_of_it_at_once(app, world, session):
     payroll = sign_in(app, world["users"]["payroll"])
     confirm = text(payroll.get(f"{world['url']}/send").get_data(as_text=True))
