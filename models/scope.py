@@ -34,10 +34,10 @@ class Scope:
         self.user = user
         self.role = user.role
         self.everything = user.role == "central"
-        self.branch_ids = _ids(user, "branch")
-        self.county_ids = _ids(user, "county")
-        self.employer_ids = _ids(user, "employer")
-        self.workplace_ids = _ids(user, "workplace")
+        self.branch_ids = user.scope_ids("branch")
+        self.county_ids = user.scope_ids("county")
+        self.employer_ids = user.scope_ids("employer")
+        self.workplace_ids = user.scope_ids("workplace")
 
     @classmethod
     def of(cls, user) -> "Scope":
@@ -68,9 +68,6 @@ class Scope:
         found = db.session.scalar(
             sa.select(model).where(model.id == record_id, self.where(model)).options(*options))
         return found if found is not None else abort(404)
-
-    def select(self, model) -> sa.Select:
-        return sa.select(model).where(self.where(model))
 
     # --- what the rules are made of ---------------------------------------------------------------
 
@@ -229,10 +226,6 @@ class Scope:
     def transfers(self) -> sa.ColumnElement[bool]:
         """A transfer is seen by both branches."""
         return sa.or_(self.in_branches(Transfer.from_branch_id), self.in_branches(Transfer.to_branch_id))
-
-
-def _ids(user, kind: str) -> list[int]:
-    return user.scope_ids(kind)
 
 
 RULES: dict[type, Callable[[Scope], sa.ColumnElement[bool]]] = {

@@ -121,14 +121,6 @@ def branches(user, today: date) -> list[BranchLine]:
     return lines
 
 
-def get_branch(user, branch_id: int) -> Branch:
-    """The branch, or 404 when there is none or it is outside the user's scope: the same answer."""
-    branch = db.session.scalar(sa.select(Branch).where(Branch.id == branch_id, Scope.of(user).where(Branch)))
-    if branch is None:
-        abort(404)
-    return branch
-
-
 def branch_rate_history(branch: Branch, today: date) -> list[BranchRateRow]:
     """The branch's total percentage over time, each with the central share and local share then."""
     return _rate_rows(branch.rates, rate_history(), today)

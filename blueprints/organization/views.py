@@ -5,7 +5,9 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from models import Branch
 from models.dues import RATE_FIELDS
+from models.scope import Scope
 from web import clock
 from web.access import REGISTER_ROLES, allow
 from web.pages import render_page
@@ -109,14 +111,14 @@ def _branch_page(branch, form: BranchRateForm | None, status: int = 200):
 @bp.route("/fagforeninger/<int:branch_id>")
 @allow(*REGISTER_ROLES)
 def branch(branch_id: int):
-    branch = queries.get_branch(current_user, branch_id)
+    branch = Scope.of(current_user).get_or_404(Branch, branch_id)
     return _branch_page(branch, BranchRateForm() if current_user.role in RATE_EDITORS else None)
 
 
 @bp.route("/fagforeninger/<int:branch_id>/satser", methods=["POST"])
 @allow(*RATE_EDITORS)
 def add_branch_rate(branch_id: int):
-    branch = queries.get_branch(current_user, branch_id)
+    branch = Scope.of(current_user).get_or_404(Branch, branch_id)
     form = BranchRateForm()
     if form.validate_on_submit():
         try:

@@ -135,7 +135,7 @@ def _export(deduction_list, fmt: str):
     percent = (lambda bp: Decimal(bp) / 100) if fmt == "xlsx" else (lambda bp: format_percent(bp).removesuffix(" %"))
     name = (f"trekkliste-{deduction_list.period:%Y-%m}-{deduction_list.employer.orgnr}-"
             f"{deduction_list.branch.number}")
-    return table_response(fmt, name, [_(text) for text in EXPORT_HEADER], [
+    return table_response(fmt, name, EXPORT_HEADER, [
         [names.get(line.workplace_id, "") if line.workplace_id else "", line.name, line.national_id,
          line.member_number, money(line.expected_dues_ore), money(line.expected_insurance_ore),
          _(ENTRY_OUTCOMES[line.outcome]), money(line.dues_ore), money(line.insurance_ore),

@@ -3,7 +3,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort
 from sqlalchemy.orm import selectinload
 
 from models import AuditLog, DuesCodePeriod, FollowUp, Membership, Person, db
@@ -70,11 +69,3 @@ def open_follow_ups(user, page: int, page_size: int) -> QueuePage:
                  selectinload(FollowUp.membership).selectinload(Membership.branch))
     ).all()
     return QueuePage(rows, count, page, pages)
-
-
-def follow_up(user, follow_up_id: int) -> FollowUp:
-    """An item of the user's queue, open or done; 404 otherwise (as for no such id)."""
-    item = db.session.scalar(sa.select(FollowUp).where(FollowUp.id == follow_up_id, Scope.of(user).where(FollowUp)))
-    if item is None:
-        abort(404)
-    return item

@@ -2,7 +2,9 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from models import FollowUp
 from models.lifecycle import FOLLOW_UP_KINDS
+from models.scope import Scope
 from web import clock
 from web.access import allow
 from web.pages import render_page
@@ -27,7 +29,7 @@ def follow_ups():
 @bp.route("/<int:follow_up_id>/ferdig", methods=["POST"])
 @allow("county", "central")
 def mark_done(follow_up_id: int):
-    item = queries.follow_up(current_user, follow_up_id)
+    item = Scope.of(current_user).get_or_404(FollowUp, follow_up_id)
     form = DoneForm()
     if not form.validate_on_submit():
         return _queue_page(422, form, item.id)

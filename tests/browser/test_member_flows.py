@@ -16,6 +16,7 @@ def results(page):
 def test_officer_finds_member_as_they_type_and_corrects_the_address(officer_page, seed):
     page = officer_page
     page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Medlemmer").click()
+    page.wait_for_load_state()  # htmx binds the search field when the page has loaded, as a person waits for
     expect(results(page)).to_have_count(5)
 
     # Typing a prefix narrows the list through htmx; nobody presses enter.
